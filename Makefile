@@ -1,0 +1,54 @@
+# leadscore — run `make` or `make help` to list the targets.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+DATA ?= data/raw/synthetic-b2b
+LEADS ?= 20000
+SEED ?= 42
+PROFILE ?= b2b
+
+.PHONY: help setup demo data validate test lint format bench clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "  Variables: DATA=$(DATA) LEADS=$(LEADS) SEED=$(SEED) PROFILE=$(PROFILE)"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("leadscore needs Python >= 3.11") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	@touch $@
+
+setup: $(STAMP) ## Create .venv and install leadscore with its dev extras
+
+data: $(STAMP) ## Generate the synthetic dataset into DATA (LEADS, SEED, PROFILE)
+	$(BIN)/leadscore generate --out $(DATA) --profile $(PROFILE) --leads $(LEADS) --seed $(SEED)
+
+validate: $(STAMP) ## Check the dataset in DATA against the data contract
+	$(BIN)/leadscore validate --data $(DATA)
+
+demo: data validate ## Run the whole job end to end on the synthetic defaults
+
+test: $(STAMP) ## Lint (ruff) and run the test suite (pytest)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/python -m pytest
+
+lint: test ## Alias of test
+
+format: $(STAMP) ## Format and auto-fix the code with ruff
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: $(STAMP) ## Measure generation (100k leads) and validation speed and memory
+	$(BIN)/python benchmarks/bench_generate.py
+
+clean: ## Remove generated data, caches and the virtual environment
+	rm -rf $(VENV) .pytest_cache .ruff_cache data/raw/synthetic-* data/interim/* data/processed/*
+	@touch data/interim/.gitkeep data/processed/.gitkeep

@@ -1,0 +1,146 @@
+"""The ``leadscore`` command line.
+
+Every sub-command reports user errors (bad input, missing files) as a short message on stderr
+and exits with status 1, without a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from leadscore import config
+from leadscore.dataset import load_dataset
+from leadscore.errors import DataValidationError, LeadscoreError
+from leadscore.validation import DEFAULT_MAX_ORPHAN_SHARE
+
+app = typer.Typer(
+    name="leadscore",
+    help="Open, auditable predictive lead scoring.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+
+
+def _progress() -> Progress:
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+@app.command()
+def generate(
+    out: Annotated[Path, typer.Option(help="Folder to write the tables to.")] = (
+        config.DEMO_DATA_DIR
+    ),
+    profile: Annotated[str, typer.Option(help="b2b (accounts) or b2c (demographics).")] = "b2b",
+    leads: Annotated[int, typer.Option(help="Number of leads (~100 events each).")] = (
+        config.DEMO_LEADS
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = (
+        config.DEMO_SEED
+    ),
+    file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
+    start: Annotated[str, typer.Option(help="First simulated day (UTC).")] = "2024-10-01",
+    end: Annotated[str, typer.Option(help="Day after the last simulated day (UTC).")] = (
+        "2026-04-01"
+    ),
+) -> None:
+    """Write a synthetic CRM export (leads, accounts, events, outcomes) with ground truth."""
+    from leadscore.synthetic import generate as run_generator
+
+    with _progress() as progress:
+        task = progress.add_task(f"Generating {profile} leads", total=leads)
+        result = run_generator(
+            out,
+            profile=profile,  # type: ignore[arg-type]
+            n_leads=leads,
+            seed=seed,
+            start=start,
+            end=end,
+            file_format=file_format,  # type: ignore[arg-type]
+            on_progress=lambda done, _total: progress.update(task, completed=done),
+        )
+    table = Table(title=f"Wrote {result.out_dir} in {result.seconds:.1f} s")
+    table.add_column("table")
+    table.add_column("file")
+    table.add_column("rows", justify="right")
+    for name, path in result.files.items():
+        table.add_row(name, path.name, f"{result.rows[name]:,}")
+    console.print(table)
+    console.print(f"Hidden ground truth (never an input) is in {result.out_dir / 'ground_truth'}.")
+
+
+@app.command()
+def validate(
+    data: Annotated[Path, typer.Option(help="Folder with the exported tables.")] = (
+        config.DEMO_DATA_DIR
+    ),
+    strict: Annotated[bool, typer.Option(help="Treat warnings as errors.")] = False,
+    max_orphan_share: Annotated[
+        float, typer.Option(help="Largest share of orphan rows dropped with a warning.")
+    ] = DEFAULT_MAX_ORPHAN_SHARE,
+) -> None:
+    """Check a folder of exports against the data contract and summarise it."""
+    began = time.perf_counter()
+    with err_console.status(f"Validating {data}"):
+        dataset = load_dataset(data, strict=strict, max_orphan_share=max_orphan_share)
+    for problem in dataset.warnings:
+        err_console.print(f"[yellow]{problem.describe()}[/yellow]", highlight=False)
+    summary = Table(title=f"{data} is valid ({time.perf_counter() - began:.1f} s)")
+    for column in ("table", "file", "rows", "first", "last"):
+        summary.add_column(column, justify="right" if column == "rows" else "left")
+    for row in dataset.summary().itertuples(index=False):
+        summary.add_row(
+            row.table, row.file, f"{row.rows:,}", _fmt_time(row.first), _fmt_time(row.last)
+        )
+    console.print(summary)
+    figures = dataset.headline()
+    console.print(
+        f"{figures['leads']:,} leads, {figures['accounts']:,} accounts; "
+        f"{figures['consented_share']:.1%} consented; "
+        f"{figures['conversion_rate']:.1%} ever converted; "
+        f"{figures['events_per_lead']:.1f} events per lead."
+    )
+
+
+@app.command()
+def contract() -> None:
+    """Print the data contract (tables, columns, vocabularies) as Markdown."""
+    from leadscore.docs import contract_markdown
+
+    console.print(contract_markdown(), markup=False, highlight=False, soft_wrap=True)
+
+
+def _fmt_time(value: pd.Timestamp) -> str:
+    return "" if pd.isna(value) else f"{value:%Y-%m-%d}"
+
+
+def main() -> None:
+    """Entry point of the console script: user errors become one clear message."""
+    try:
+        app()
+    except DataValidationError as exc:
+        err_console.print(f"[bold red]{len(exc.problems)} problem(s) in the input data:[/bold red]")
+        for problem in exc.problems:
+            err_console.print(f"[red]{problem.describe()}[/red]", highlight=False)
+        sys.exit(1)
+    except LeadscoreError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        sys.exit(1)

@@ -1,0 +1,61 @@
+"""Atomic file output: a killed run never leaves a half-written file behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path next to ``target``; rename it onto ``target`` on success.
+
+    The temporary file lives in the same directory so the final ``os.replace`` is atomic. On
+    any exception it is removed and ``target`` is left as it was.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> out = pathlib.Path(tempfile.mkdtemp()) / "hello.txt"
+    >>> with atomic_path(out) as tmp:
+    ...     _ = tmp.write_text("hi")
+    >>> out.read_text()
+    'hi'
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.contextmanager
+def atomic_directory(target: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a fresh staging directory; on success move its files into ``target``.
+
+    Files are moved one by one with ``os.replace`` only after everything was written, so a
+    failure while writing leaves ``target`` untouched. Other files already in ``target`` are
+    kept.
+    """
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=target))
+    try:
+        yield staging
+        for item in sorted(staging.rglob("*")):
+            if item.is_file():
+                dest = target / item.relative_to(staging)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(item, dest)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)

@@ -1,0 +1,6 @@
+"""Synthetic CRM exports with a documented generative model and a known ground truth."""
+
+from leadscore.synthetic.generator import GenerationResult, generate
+from leadscore.synthetic.ground_truth import conversion_probability
+
+__all__ = ["GenerationResult", "conversion_probability", "generate"]

@@ -1,0 +1,394 @@
+"""Enforce the data contract: parse every column and report every problem at once.
+
+Each problem names the file, the column, how many rows are affected and a few example values
+(never for personal columns such as ``email``). Errors stop the load; warnings describe
+recoverable issues whose rows were dropped or whose values were repaired, with counts.
+
+Examples
+--------
+>>> import pandas as pd
+>>> from pathlib import Path
+>>> from leadscore.contract import TABLES
+>>> from leadscore.readers import RawTable
+>>> raw = RawTable(pd.DataFrame({"lead_id": ["1", "2"], "converted_at": ["2025-01-02", "soon"]}),
+...                Path("outcomes.csv"), delimiter=",")
+>>> frame, problems = validate_table(raw, TABLES["outcomes"])
+>>> print(problems[0].describe())
+error: outcomes.csv, column 'converted_at': unparseable timestamps (1 row); e.g. 'soon'
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from leadscore.contract import (
+    FALSE_VALUES,
+    LIFECYCLE_STAGE_ALIASES,
+    TRUE_VALUES,
+    Column,
+    Table,
+)
+from leadscore.readers import RawTable
+
+Severity = Literal["error", "warning"]
+
+#: Timestamps up to this far ahead of "now" are accepted (clock skew between systems).
+FUTURE_TOLERANCE = pd.Timedelta(days=1)
+#: Share of orphan rows (pointing at unknown leads/accounts) above which the file is rejected:
+#: so many orphans mean a wrong or mismatched export rather than a few stray rows.
+DEFAULT_MAX_ORPHAN_SHARE = 0.10
+_MAX_EXAMPLES = 5
+_TEXT = pd.StringDtype("pyarrow")
+_GERMAN_NUMBER = r"^-?\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^-?\d+,\d+$"
+_HAS_UTC_OFFSET = r"(?:Z|[+-]\d\d(?::?\d\d)?)$"
+_GERMAN_TIMESTAMP_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding about one table (and usually one column)."""
+
+    severity: Severity
+    table: str
+    file: str
+    column: str | None
+    message: str
+    rows: int = 0
+    examples: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        """Render the problem as one line a user can act on."""
+        where = self.file + (f", column '{self.column}'" if self.column else "")
+        count = f" ({self.rows:,} row{'s' if self.rows != 1 else ''})" if self.rows else ""
+        examples = f"; e.g. {', '.join(self.examples)}" if self.examples else ""
+        return f"{self.severity}: {where}: {self.message}{count}{examples}"
+
+
+def _examples(values: pd.Series, column: Column | None = None) -> tuple[str, ...]:
+    if column is not None and column.personal:
+        return ("<personal data, not shown>",)
+    uniques = pd.unique(values.astype("object"))[:_MAX_EXAMPLES]
+    return tuple(
+        repr(v) if isinstance(v, str) else f"{v:g}" if isinstance(v, float) else str(v)
+        for v in uniques
+    )
+
+
+def _row_numbers(mask: pd.Series) -> tuple[str, ...]:
+    """1-based data row numbers (row 1 is the first row after the header)."""
+    positions = np.flatnonzero(mask.to_numpy())[:_MAX_EXAMPLES]
+    return tuple(f"row {p + 1}" for p in positions)
+
+
+class _Collector:
+    """Collect problems for one table read from one file."""
+
+    def __init__(self, table: Table, file: str, german_excel: bool = False) -> None:
+        self.table = table
+        self.file = file
+        #: Semicolon-separated CSV: numbers such as 1.200 mean 1200 (German Excel).
+        self.german_excel = german_excel
+        self.problems: list[Problem] = []
+
+    def add(
+        self,
+        severity: Severity,
+        column: str | None,
+        message: str,
+        rows: int = 0,
+        examples: tuple[str, ...] = (),
+    ) -> None:
+        self.problems.append(
+            Problem(severity, self.table.name, self.file, column, message, rows, examples)
+        )
+
+    def error(self, column: str | None, message: str, rows: int = 0, examples=()) -> None:
+        self.add("error", column, message, rows, examples)
+
+    def warning(self, column: str | None, message: str, rows: int = 0, examples=()) -> None:
+        self.add("warning", column, message, rows, examples)
+
+
+def _normalise_text(values: pd.Series) -> pd.Series:
+    """Text with surrounding blanks removed and empty strings as missing."""
+    if pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all():
+        values = values.astype("Int64")  # 1.0 ids from NaN-able integer columns read as 1
+    text = values.astype(_TEXT).str.strip()
+    return text.mask(text == "")
+
+
+def _normalise_token(values: pd.Series) -> pd.Series:
+    """Lower-case snake_case tokens, normalising each distinct value once."""
+    codes, uniques = pd.factorize(_normalise_text(values))
+    tokens = pd.Index(uniques).str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+    out = pd.Series(tokens.take(codes), index=values.index, dtype=_TEXT)
+    return out.mask(codes == -1)
+
+
+def _parse_timestamp(values: pd.Series, col: Column, report: _Collector) -> pd.Series:
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        return values.dt.tz_convert("UTC").dt.as_unit("us")
+    if pd.api.types.is_datetime64_dtype(values):
+        return values.dt.tz_localize("UTC").dt.as_unit("us")
+    if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+        report.error(col.name, f"expected timestamps, found {values.dtype} values")
+        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[us, UTC]")
+    text = _normalise_text(values)
+    parsed = pd.to_datetime(text, utc=True, format="ISO8601", errors="coerce")
+    failed = parsed.isna() & text.notna()
+    for fmt in _GERMAN_TIMESTAMP_FORMATS:
+        if not failed.any():
+            break
+        retry = pd.to_datetime(text[failed], format=fmt, errors="coerce", utc=True)
+        parsed = parsed.where(~failed, retry)
+        failed = parsed.isna() & text.notna()
+    if failed.any():
+        report.error(col.name, "unparseable timestamps", int(failed.sum()), _examples(text[failed]))
+    has_offset = text.str.contains(_HAS_UTC_OFFSET, regex=True)
+    n_naive = int((text.notna() & ~has_offset.fillna(False)).sum())
+    if n_naive and bool(has_offset.any()):
+        report.warning(
+            col.name,
+            "timestamps mix values with and without a UTC offset; those without were read as UTC",
+            n_naive,
+        )
+    return parsed.dt.as_unit("us")
+
+
+def _parse_bool(values: pd.Series, col: Column, report: _Collector) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        return values.astype("boolean")
+    if pd.api.types.is_numeric_dtype(values):
+        values = values.astype("Int64")
+    text = _normalise_text(values).str.lower()
+    is_true = text.isin(TRUE_VALUES)
+    is_false = text.isin(FALSE_VALUES)
+    bad = text.notna() & ~is_true & ~is_false
+    if bad.any():
+        report.error(
+            col.name,
+            "not a yes/no value (use true/false, yes/no, 1/0)",
+            int(bad.sum()),
+            _examples(text[bad], col),
+        )
+    out = pd.Series(pd.NA, index=values.index, dtype="boolean")
+    out[is_true] = True
+    out[is_false] = False
+    return out
+
+
+def _parse_number(values: pd.Series, col: Column, report: _Collector) -> pd.Series:
+    if pd.api.types.is_bool_dtype(values):
+        report.error(col.name, "expected numbers, found true/false values")
+        return pd.Series(np.nan, index=values.index)
+    if pd.api.types.is_numeric_dtype(values):
+        numbers = values.astype("float64")
+    else:
+        text = _normalise_text(values)
+        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+        german = text.str.fullmatch(_GERMAN_NUMBER).fillna(False)
+        plain_integer = text.str.fullmatch(r"-?\d+").fillna(False)
+        if report.german_excel and (german | plain_integer | text.isna()).all():
+            convert = german
+        else:  # elsewhere German notation is only a fallback for values that fail plain parsing
+            convert = german & numbers.isna()
+        if convert.any():
+            converted = text[convert].str.replace(".", "", regex=False).str.replace(",", ".")
+            numbers[convert] = pd.to_numeric(converted, errors="coerce")
+        failed = numbers.isna() & text.notna()
+        if failed.any():
+            report.error(col.name, "not a number", int(failed.sum()), _examples(text[failed], col))
+    if col.kind == "integer":
+        fractional = numbers.notna() & (numbers % 1 != 0)
+        if fractional.any():
+            report.error(
+                col.name,
+                "not a whole number",
+                int(fractional.sum()),
+                _examples(values[fractional], col),
+            )
+            numbers = numbers.mask(fractional)
+    out_of_range = pd.Series(False, index=numbers.index)
+    if col.minimum is not None:
+        out_of_range |= numbers < col.minimum
+    if col.maximum is not None:
+        out_of_range |= numbers > col.maximum
+    if out_of_range.any():
+        bounds = (
+            f"between {col.minimum:g} and {col.maximum:g}"
+            if col.maximum is not None
+            else (f"at least {col.minimum:g}")
+        )
+        report.error(
+            col.name,
+            f"out of range: must be {bounds}",
+            int(out_of_range.sum()),
+            _examples(values[out_of_range], col),
+        )
+    return numbers.astype("Int64") if col.kind == "integer" else numbers
+
+
+def _parse_vocabulary(values: pd.Series, col: Column, report: _Collector) -> pd.Series:
+    tokens = _normalise_token(values)
+    if col.name == "lifecycle_stage":
+        tokens = tokens.replace(LIFECYCLE_STAGE_ALIASES)
+    unknown = tokens.notna() & ~tokens.isin(col.vocabulary or ())
+    if unknown.any():
+        report.error(
+            col.name,
+            f"unknown value (allowed: {', '.join(col.vocabulary or ())})",
+            int(unknown.sum()),
+            _examples(values[unknown], col),
+        )
+    return tokens
+
+
+def _parse_column(values: pd.Series, col: Column, report: _Collector) -> pd.Series:
+    if col.kind == "timestamp":
+        return _parse_timestamp(values, col, report)
+    if col.kind == "bool":
+        return _parse_bool(values, col, report)
+    if col.kind in ("integer", "number"):
+        return _parse_number(values, col, report)
+    if col.kind == "vocabulary":
+        return _parse_vocabulary(values, col, report)
+    return _normalise_text(values)
+
+
+def _empty_column(col: Column, length: int) -> pd.Series:
+    dtypes = {
+        "timestamp": "datetime64[us, UTC]",
+        "bool": "boolean",
+        "integer": "Int64",
+        "number": "float64",
+    }
+    return pd.Series(index=range(length), dtype=dtypes.get(col.kind, _TEXT))
+
+
+def empty_frame(table: Table) -> pd.DataFrame:
+    """An empty frame with the contract's columns and dtypes (for tables not provided)."""
+    return pd.DataFrame({c.name: _empty_column(c, 0) for c in table.columns})
+
+
+def validate_table(
+    raw: RawTable, table: Table, now: pd.Timestamp | None = None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Parse ``raw`` against ``table`` and return the clean frame and the problems found.
+
+    Parameters
+    ----------
+    raw : RawTable
+        The file as read by :func:`leadscore.readers.read_table_file`.
+    table : Table
+        The contract of the table.
+    now : Timestamp, optional
+        Reference for the "timestamp in the future" check (default: the current time).
+
+    Returns
+    -------
+    frame : DataFrame
+        The contract's columns with parsed dtypes (text, ``datetime64[us, UTC]``, ``boolean``,
+        ``Int64``, ``float64``). Optional columns missing from the file are filled with nulls.
+    problems : list of Problem
+        Errors and warnings, each naming the file and the column.
+    """
+    report = _Collector(table, raw.path.name, german_excel=raw.delimiter == ";")
+    frame = raw.frame
+    if frame.columns.duplicated().any():
+        dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
+        report.error(None, f"column(s) appear twice: {', '.join(dupes)}")
+        return empty_frame(table), report.problems
+
+    known = set(table.column_names)
+    extra = [c for c in frame.columns if c not in known]
+    for name in table.column_names:
+        col = table.column(name)
+        if col.required and name not in frame.columns:
+            hint = difflib.get_close_matches(name, extra, n=1)
+            suggestion = f" (found '{hint[0]}': rename it?)" if hint else ""
+            report.error(name, f"required column is missing{suggestion}")
+    for name in extra:
+        report.warning(name, "column is not part of the contract and is ignored")
+    if any(p.severity == "error" for p in report.problems):
+        return empty_frame(table), report.problems
+
+    if len(frame) == 0:
+        if table.may_be_empty:
+            report.warning(None, "the file has no rows")
+        else:
+            report.error(None, "the file has no rows")
+        return empty_frame(table), report.problems
+
+    now = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
+    now = now.tz_localize("UTC") if now.tzinfo is None else now.tz_convert("UTC")
+    clean: dict[str, pd.Series] = {}
+    for col in table.columns:
+        if col.name not in frame.columns:
+            clean[col.name] = _empty_column(col, len(frame))
+            continue
+        values = _parse_column(frame[col.name].reset_index(drop=True), col, report)
+        missing = values.isna() & frame[col.name].reset_index(drop=True).isna()
+        if not col.nullable and missing.any():
+            report.error(col.name, "empty values", int(missing.sum()), _row_numbers(missing))
+        if col.kind == "timestamp":
+            future = values > now + FUTURE_TOLERANCE
+            if future.any():
+                report.error(
+                    col.name,
+                    f"timestamps in the future (after {now:%Y-%m-%d %H:%M} UTC)",
+                    int(future.sum()),
+                    _examples(values[future].dt.strftime("%Y-%m-%d %H:%M:%S%z"), col),
+                )
+        clean[col.name] = values
+    result = pd.DataFrame(clean)
+
+    if table.primary_key:
+        keys = result[table.primary_key]
+        duplicated = keys.duplicated(keep=False) & keys.notna()
+        if duplicated.any():
+            report.error(
+                table.primary_key,
+                "duplicate ids",
+                int(duplicated.sum()),
+                _examples(keys[duplicated]),
+            )
+    return result, report.problems
+
+
+def drop_orphans(
+    frame: pd.DataFrame,
+    key: str,
+    known: pd.Series,
+    table: Table,
+    file: str,
+    parent: str,
+    max_share: float = DEFAULT_MAX_ORPHAN_SHARE,
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Drop rows of ``frame`` whose ``key`` is not among ``known`` ids, saying so.
+
+    A small share of orphans is a warning (the rows are dropped); more than ``max_share`` is an
+    error, because it usually means the files do not belong together.
+    """
+    report = _Collector(table, file)
+    orphan = ~frame[key].isin(known)
+    n_orphan = int(orphan.sum())
+    if not n_orphan:
+        return frame, []
+    share = n_orphan / len(frame)
+    examples = _examples(frame.loc[orphan, key])
+    if share > max_share:
+        report.error(
+            key,
+            f"{share:.0%} of rows reference a {key} that is not in {parent} "
+            f"(more than the {max_share:.0%} tolerated: is it the matching export?)",
+            n_orphan,
+            examples,
+        )
+        return frame, report.problems
+    report.warning(key, f"rows reference a {key} not in {parent}; dropped", n_orphan, examples)
+    return frame.loc[~orphan].reset_index(drop=True), report.problems

@@ -1,0 +1,61 @@
+"""Shared fixtures: a tiny hand-written dataset and a synthetic one large enough for statistics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from leadscore.synthetic import generate
+
+#: "now" for validation in tests, so that future-timestamp checks do not depend on the clock.
+NOW = pd.Timestamp("2026-06-01", tz="UTC")
+
+TINY = {
+    "leads": (
+        "lead_id,account_id,created_at,email,job_title,country,lead_source,consent,"
+        "lifecycle_stage\n"
+        "L1,A1,2025-01-05T10:00:00Z,anna.mueller@brandt-software.de,Head of Marketing,DE,"
+        "organic_search,true,lead\n"
+        "L2,A1,2025-01-06T11:30:00Z,max@brandt-software.de,Werkstudent,DE,referral,yes,mql\n"
+        "L3,,2025-02-01T09:00:00Z,jane@gmail.com,ceo,US,paid_search,false,subscriber\n"
+    ),
+    "accounts": (
+        "account_id,domain,industry,employees,annual_revenue,country,technologies\n"
+        "A1,brandt-software.de,software,120,25000000,DE,hubspot;wordpress\n"
+    ),
+    "events": (
+        "lead_id,occurred_at,event_type,detail\n"
+        "L1,2025-01-10T10:00:00Z,email_open,2025-w02-newsletter\n"
+        "L1,2025-01-10T10:05:00Z,email_click,2025-w02-newsletter\n"
+        "L1,2025-01-11T08:00:00Z,page_view,pricing\n"
+        "L2,2025-01-12T08:00:00Z,page_view,careers\n"
+        "L3,2025-02-02T08:00:00Z,demo_request,demo\n"
+    ),
+    "account_events": (
+        "account_id,occurred_at,event_type,detail\nA1,2025-01-01T00:00:00Z,hiring_sales,\n"
+    ),
+    "outcomes": "lead_id,converted_at\nL1,2025-03-01T12:00:00Z\n",
+}
+
+
+def write_tables(folder: Path, tables: dict[str, str], suffix: str = ".csv") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in tables.items():
+        (folder / f"{name}{suffix}").write_text(text, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture
+def tiny(tmp_path: Path) -> Path:
+    """A valid five-table dataset in CSV, small enough to read every row."""
+    return write_tables(tmp_path / "tiny", TINY)
+
+
+@pytest.fixture(scope="session")
+def synthetic_b2b(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """20,000 synthetic B2B leads (about 1.8 M events): enough for realism statistics."""
+    folder = tmp_path_factory.mktemp("synthetic-b2b")
+    generate(folder, profile="b2b", n_leads=20_000, seed=11)
+    return folder

@@ -1,0 +1,84 @@
+"""The command line as an operator uses it: exit codes, messages, no tracebacks, no PII."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import TINY, write_tables
+from leadscore.docs import contract_markdown
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _leadscore(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "leadscore", *args],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "200", "PATH": ""},
+    )
+
+
+def test_help_lists_the_commands() -> None:
+    result = _leadscore("--help")
+    assert result.returncode == 0
+    for command in ("generate", "validate", "contract"):
+        assert command in result.stdout
+
+
+def test_generate_then_validate(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    generated = _leadscore("generate", "--out", str(out), "--leads", "300", "--seed", "1")
+    assert generated.returncode == 0, generated.stderr
+    assert (out / "events.parquet").is_file()
+    validated = _leadscore("validate", "--data", str(out))
+    assert validated.returncode == 0, validated.stderr
+    assert "is valid" in validated.stdout
+    assert "300 leads" in validated.stdout
+    assert "@" not in validated.stdout + validated.stderr, "personal data printed"
+
+
+def test_bad_input_exits_1_with_file_and_column_and_no_traceback(tmp_path: Path) -> None:
+    folder = write_tables(
+        tmp_path / "bad",
+        {**TINY, "events": TINY["events"].replace("2025-01-11T08:00:00Z", "not a date")},
+    )
+    result = _leadscore("validate", "--data", str(folder))
+    assert result.returncode == 1
+    assert "events.csv, column 'occurred_at': unparseable timestamps (1 row)" in result.stderr
+    assert "'not a date'" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_other_user_errors_exit_1_without_traceback(tmp_path: Path) -> None:
+    missing = _leadscore("validate", "--data", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1
+    assert "no such data folder" in missing.stderr
+    bad_profile = _leadscore("generate", "--out", str(tmp_path), "--profile", "b2x")
+    assert bad_profile.returncode == 1
+    assert "unknown profile" in bad_profile.stderr
+    assert "Traceback" not in missing.stderr + bad_profile.stderr
+
+
+def test_warnings_are_shown_with_counts(tmp_path: Path) -> None:
+    leads = TINY["leads"].replace(",yes,", ",,")
+    folder = write_tables(tmp_path / "warn", {**TINY, "leads": leads})
+    result = _leadscore("validate", "--data", str(folder))
+    assert result.returncode == 0
+    assert "warning: leads.csv, column 'consent'" in result.stderr
+    strict = _leadscore("validate", "--data", str(folder), "--strict")
+    assert strict.returncode == 1
+
+
+def test_readme_documents_the_two_commands_and_the_whole_contract() -> None:
+    readme = (ROOT / "README.md").read_text()
+    assert "make demo" in readme
+    assert "make test" in readme
+    assert contract_markdown() in readme, "README contract is stale: paste `leadscore contract`"
+
+
+def test_ci_runs_exactly_make_test() -> None:
+    script = (ROOT / ".ci" / "run").read_text()
+    assert "\nmake test\n" in script
