@@ -35,12 +35,12 @@ validate: $(STAMP) ## Check the dataset in DATA against the data contract
 
 demo: data validate ## Run the whole job end to end on the synthetic defaults
 
-test: $(STAMP) ## Lint (ruff) and run the test suite (pytest)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+test: lint ## Lint (ruff) and run the test suite (pytest, doctests included)
 	$(BIN)/python -m pytest
 
-lint: test ## Alias of test
+lint: $(STAMP) ## Check style and formatting with ruff
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 format: $(STAMP) ## Format and auto-fix the code with ruff
 	$(BIN)/ruff format src tests benchmarks

@@ -10,6 +10,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from conftest import NOW
+from leadscore.contract import ACCOUNT_EVENT_TYPES, EVENT_TYPES, PAGE_CATEGORIES
 from leadscore.dataset import load_dataset
 from leadscore.errors import LeadscoreError
 from leadscore.synthetic import conversion_probability, generate
@@ -233,18 +234,17 @@ def test_email_domains_cover_every_type(loaded) -> None:
 def test_account_events_cover_every_type_and_hiring_comes_in_bursts(loaded) -> None:
     data, _ = loaded
     events = data.account_events
-    assert set(events["event_type"]) == {
-        "hiring",
-        "hiring_sales",
-        "funding",
-        "layoff",
-        "tech_added",
-        "tech_removed",
-        "press",
-    }
+    assert set(events["event_type"]) == set(ACCOUNT_EVENT_TYPES)
     hiring = events[events["event_type"].eq("hiring")].sort_values(["account_id", "occurred_at"])
     gaps = hiring.groupby("account_id")["occurred_at"].diff().dropna() / DAY
     assert (gaps < 21).mean() > 0.5
+
+
+def test_only_contract_vocabulary_is_emitted(loaded) -> None:
+    data, _ = loaded
+    assert set(data.events["event_type"]) == set(EVENT_TYPES)
+    pages = data.events.loc[data.events["event_type"].eq("page_view"), "detail"]
+    assert set(pages) <= set(PAGE_CATEGORIES)
 
 
 # -- ground truth ------------------------------------------------------------------------------
@@ -275,3 +275,25 @@ def test_ground_truth_is_calibrated_and_better_than_chance_but_not_perfect(
 def test_ground_truth_refuses_cutoffs_outside_the_period(synthetic_b2b: Path) -> None:
     with pytest.raises(LeadscoreError, match="outside the simulated period"):
         conversion_probability(synthetic_b2b, ["2030-01-01"])
+
+
+def test_account_events_move_the_true_probability(synthetic_b2b: Path, loaded) -> None:
+    data, leads = loaded
+    cutoff = pd.Timestamp("2025-09-01", tz="UTC")
+    truth = conversion_probability(synthetic_b2b, [cutoff]).merge(
+        leads[["lead_id", "account_id"]], on="lead_id"
+    )
+    truth = truth[truth["account_id"].notna()]
+    events = data.account_events
+
+    def ratio(kind: str, days: int) -> float:
+        recent = events["event_type"].eq(kind) & events["occurred_at"].between(
+            cutoff - days * DAY, cutoff, inclusive="left"
+        )
+        hit = truth["account_id"].isin(events.loc[recent, "account_id"])
+        assert hit.sum() > 100
+        return truth.loc[hit, "probability"].mean() / truth.loc[~hit, "probability"].mean()
+
+    assert ratio("funding", 120) > 1.2
+    assert ratio("layoff", 180) < 0.9
+    assert 0.85 < ratio("press", 60) < 1.15  # press has no effect in the model
