@@ -12,7 +12,7 @@ LEADS ?= 20000
 SEED ?= 42
 PROFILE ?= b2b
 
-.PHONY: help setup demo data validate test lint format bench clean
+.PHONY: help setup demo data validate oracle test lint format bench clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -33,7 +33,10 @@ data: $(STAMP) ## Generate the synthetic dataset into DATA (LEADS, SEED, PROFILE
 validate: $(STAMP) ## Check the dataset in DATA against the data contract
 	$(BIN)/leadscore validate --data $(DATA)
 
-demo: data validate ## Run the whole job end to end on the synthetic defaults
+oracle: $(STAMP) ## Best achievable AUC on the synthetic DATA (from its ground truth)
+	$(BIN)/leadscore oracle --data $(DATA)
+
+demo: data validate oracle ## Run the whole job end to end on the synthetic defaults
 
 test: lint ## Lint (ruff) and run the test suite (pytest, doctests included)
 	$(BIN)/python -m pytest

@@ -24,7 +24,7 @@ def _leadscore(*args: str) -> subprocess.CompletedProcess:
 def test_help_lists_the_commands() -> None:
     result = _leadscore("--help")
     assert result.returncode == 0
-    for command in ("generate", "validate", "contract"):
+    for command in ("generate", "validate", "oracle", "contract"):
         assert command in result.stdout
 
 
@@ -38,6 +38,10 @@ def test_generate_then_validate(tmp_path: Path) -> None:
     assert "is valid" in validated.stdout
     assert "300 leads" in validated.stdout
     assert "@" not in validated.stdout + validated.stderr, "personal data printed"
+    oracle = _leadscore("oracle", "--data", str(out), "--cutoffs", "2025-06-01")
+    assert oracle.returncode == 0, oracle.stderr
+    assert "2025-06-01" in oracle.stdout
+    assert "oracle AUC" in oracle.stdout
 
 
 def test_bad_input_exits_1_with_file_and_column_and_no_traceback(tmp_path: Path) -> None:

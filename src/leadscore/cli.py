@@ -121,6 +121,35 @@ def validate(
 
 
 @app.command()
+def oracle(
+    data: Annotated[Path, typer.Option(help="A folder written by 'leadscore generate'.")] = (
+        config.DEMO_DATA_DIR
+    ),
+    cutoffs: Annotated[str, typer.Option(help="Comma-separated cutoff dates.")] = (
+        "2025-04-01,2025-07-01,2025-10-01"
+    ),
+    horizon_days: Annotated[int, typer.Option(help="Label window after each cutoff.")] = 90,
+) -> None:
+    """Best achievable ranking quality on synthetic data (AUC of the true probabilities)."""
+    from leadscore.synthetic import oracle_report
+
+    report = oracle_report(data, [c.strip() for c in cutoffs.split(",")], horizon_days)
+    table = Table(title=f"Ground truth of {data}, {horizon_days}-day horizon")
+    for column in ("cutoff", "leads", "conversions", "rate", "mean true p", "oracle AUC"):
+        table.add_column(column, justify="left" if column == "cutoff" else "right")
+    for row in report.itertuples(index=False):
+        table.add_row(
+            _fmt_time(row.cutoff),
+            f"{row.leads:,}",
+            f"{row.conversions:,}",
+            f"{row.conversion_rate:.2%}",
+            f"{row.mean_probability:.2%}",
+            f"{row.oracle_auc:.3f}",
+        )
+    console.print(table)
+
+
+@app.command()
 def contract() -> None:
     """Print the data contract (tables, columns, vocabularies) as Markdown."""
     from leadscore.docs import contract_markdown

@@ -631,6 +631,59 @@ def _text(values) -> pa.Array:
     return pa.array(values, type=pa.string(), from_pandas=True)
 
 
+def _account_effects_of(
+    acc_events: dict, event_day: np.ndarray, lo: int, hi: int, n_days: int
+) -> np.ndarray:
+    """Account effect matrix for the accounts ``lo`` to ``hi - 1`` (one chunk)."""
+    mine = (acc_events["account"] >= lo) & (acc_events["account"] < hi)
+    return account_effects(
+        acc_events["account"][mine] - lo,
+        event_day[mine],
+        np.array(ACCOUNT_EVENT_TYPES)[acc_events["type"][mine]],
+        np.isin(acc_events["detail"][mine], list(world.INTEGRABLE_TOOLS)),
+        hi - lo,
+        n_days,
+    )
+
+
+def _events_table(
+    buf: _EventBuffer,
+    vocab: _DetailVocabulary,
+    lead_ids: pa.Array,
+    created: np.ndarray,
+    n_days: int,
+    start_us: int,
+) -> pa.Table:
+    """The chunk's events sorted by lead and time, none before the lead exists or after the end."""
+    row = np.concatenate(buf.lead)
+    day = np.maximum(np.concatenate(buf.day), created[row] + 1e-4)
+    keep = day < n_days
+    row, day = row[keep], day[keep]
+    event_type = np.concatenate(buf.type)[keep]
+    detail = np.concatenate(buf.detail)[keep]
+    order = np.lexsort((day, row))
+    return pa.table(
+        {
+            "lead_id": lead_ids.take(pa.array(row[order])),
+            "occurred_at": _timestamps(day[order], start_us),
+            "event_type": _text(EVENT_TYPES).take(pa.array(event_type[order])),
+            "detail": _text(vocab.values).take(pa.array(detail[order])),
+        }
+    )
+
+
+def _stages_table(seg: tuple[np.ndarray, ...], lead_ids: pa.Array) -> pa.Table:
+    row, stage, first_day, end_day = seg
+    return pa.table(
+        {
+            "lead_id": lead_ids.take(pa.array(row)),
+            "stage": pa.array(stage.astype(np.int8)),
+            "first_day": pa.array(first_day.astype(np.int32)),
+            "end_day": pa.array(end_day.astype(np.int32)),
+        }
+    )
+
+
 def generate(
     out_dir: str | Path,
     *,
@@ -723,15 +776,7 @@ def generate(
             crng = np.random.default_rng([seed, 1, chunk])
             if acc is not None:
                 lo, hi = chunk * per_chunk, min((chunk + 1) * per_chunk, n_acc)
-                in_chunk = (acc_events["account"] >= lo) & (acc_events["account"] < hi)
-                acc_effect = account_effects(
-                    acc_events["account"][in_chunk] - lo,
-                    acc_event_day[in_chunk],
-                    np.array(ACCOUNT_EVENT_TYPES)[acc_events["type"][in_chunk]],
-                    np.isin(acc_events["detail"][in_chunk], list(world.INTEGRABLE_TOOLS)),
-                    hi - lo,
-                    n_days,
-                )
+                acc_effect = _account_effects_of(acc_events, acc_event_day, lo, hi, n_days)
                 acc_row = np.where(leads["account"][sel] >= 0, leads["account"][sel] - lo, -1)
             else:
                 acc_effect, acc_row = np.zeros((0, n_days), np.float32), np.full(len(sel), -1)
@@ -741,28 +786,12 @@ def generate(
             _emit_sessions(seg, leads, sel, profile, vocab, buf, crng)
             _emit_actions(seg, leads, sel, profile, vocab, buf, crng)
             _emit_emails(path, leads, sel, n_days, t_start, vocab, buf, crng)
-
-            row = np.concatenate(buf.lead)
-            day = np.concatenate(buf.day)
-            created = leads["created"][sel][row]
-            day = np.maximum(day, created + 1e-4)  # nothing before the lead exists
-            keep = day < n_days
-            row, day = row[keep], day[keep]
-            etype = np.concatenate(buf.type)[keep]
-            detail = np.concatenate(buf.detail)[keep]
-            order = np.lexsort((day, row))
-            row, day, etype, detail = row[order], day[order], etype[order], detail[order]
+            chunk_ids = _text(lead_ids[sel])
             writer.write(
                 "events",
-                pa.table(
-                    {
-                        "lead_id": _text(lead_ids[sel]).take(pa.array(row)),
-                        "occurred_at": _timestamps(day, start_us),
-                        "event_type": _text(EVENT_TYPES).take(pa.array(etype)),
-                        "detail": _text(vocab.values).take(pa.array(detail)),
-                    }
-                ),
+                _events_table(buf, vocab, chunk_ids, leads["created"][sel], n_days, start_us),
             )
+            writer.write(f"{TRUTH_DIR}/stages", _stages_table(seg, chunk_ids))
             conv_day = np.where(converted >= 0, converted + crng.random(len(sel)), np.nan)
             kind = leads["kind"][sel]
             conv_day = np.where(kind == 2, leads["customer_since"][sel], conv_day)
@@ -775,18 +804,6 @@ def generate(
                 leads["source"][sel],
                 n_days,
                 crng,
-            )
-            s_row, s_stage, s_first, s_end = seg
-            writer.write(
-                f"{TRUTH_DIR}/stages",
-                pa.table(
-                    {
-                        "lead_id": _text(lead_ids[sel]).take(pa.array(s_row)),
-                        "stage": pa.array(s_stage.astype(np.int8)),
-                        "first_day": pa.array(s_first.astype(np.int32)),
-                        "end_day": pa.array(s_end.astype(np.int32)),
-                    }
-                ),
             )
             done += len(sel)
             if on_progress is not None:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sklearn.metrics import roc_auc_score
 
 from leadscore.errors import LeadscoreError
 from leadscore.readers import find_table_file, read_table_file
@@ -152,3 +153,45 @@ def conversion_probability(
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def oracle_report(
+    data_dir: str | Path, cutoffs: Iterable[str | pd.Timestamp], horizon_days: int = 90
+) -> pd.DataFrame:
+    """Best achievable ranking quality per cutoff: the ROC AUC of the true probabilities.
+
+    Scored are the leads a model would score: consented, existing before the cutoff and not
+    converted before it. Their label is a conversion in ``(cutoff, cutoff + horizon_days]``.
+
+    Returns
+    -------
+    DataFrame
+        ``cutoff``, ``leads``, ``conversions``, ``conversion_rate``, ``mean_probability``
+        (should match the rate: the truth is calibrated) and ``oracle_auc``.
+    """
+    data_dir = Path(data_dir)
+    truth = conversion_probability(data_dir, cutoffs, horizon_days)
+    leads = read_table_file(find_table_file(data_dir, "leads")).frame
+    outcomes = read_table_file(find_table_file(data_dir, "outcomes")).frame
+    consented = set(leads.loc[leads["consent"].astype(bool), "lead_id"])
+    converted_at = pd.to_datetime(outcomes.set_index("lead_id")["converted_at"], utc=True)
+    truth = truth[truth["lead_id"].isin(consented)]
+    when = truth["lead_id"].map(converted_at)
+    horizon = pd.Timedelta(days=horizon_days)
+    truth = truth.assign(label=(when > truth["cutoff"]) & (when <= truth["cutoff"] + horizon))
+    rows = []
+    for cutoff, group in truth.groupby("cutoff", sort=True):
+        both_classes = group["label"].nunique() == 2
+        rows.append(
+            {
+                "cutoff": cutoff,
+                "leads": len(group),
+                "conversions": int(group["label"].sum()),
+                "conversion_rate": group["label"].mean(),
+                "mean_probability": group["probability"].mean(),
+                "oracle_auc": (
+                    roc_auc_score(group["label"], group["probability"]) if both_classes else np.nan
+                ),
+            }
+        )
+    return pd.DataFrame(rows)
