@@ -2,9 +2,14 @@
 
 A dataset is a folder with one file per table of :mod:`leadscore.contract`, named after it
 (``leads.parquet`` or ``leads.csv``, ``accounts.*``, ``events.*``, ``account_events.*``,
-``outcomes.*``). :func:`load_dataset` reads and validates all of them, runs the cross-table
-checks and either returns a :class:`Dataset` or raises one
-:class:`~leadscore.errors.DataValidationError` listing every problem.
+``outcomes.*``). Both entry points validate every table with
+:func:`leadscore.validation.validate_table`, run the cross-table checks and either succeed or
+raise one :class:`~leadscore.errors.DataValidationError` listing every problem:
+
+- :func:`load_dataset` returns the five tables in memory (:class:`Dataset`);
+- :func:`stage_dataset` streams the large tables (events, account events) in batches into
+  validated Parquet files under ``data/interim`` for DuckDB to aggregate out of core, so memory
+  stays bounded whatever the number of events. Staging is cached by the inputs' content hash.
 
 Examples
 --------
@@ -21,21 +26,39 @@ Examples
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
+import json
+import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
-from leadscore.contract import TABLES
+from leadscore import config
+from leadscore.contract import TABLES, Table
 from leadscore.errors import DataValidationError, LeadscoreError
-from leadscore.readers import find_table_file, read_table_file
+from leadscore.io import frame_to_arrow
+from leadscore.readers import find_table_file, iter_table_batches
 from leadscore.validation import (
     DEFAULT_MAX_ORPHAN_SHARE,
     Problem,
-    drop_orphans,
     empty_frame,
+    example_values,
+    merge_problems,
+    orphan_problem,
     validate_table,
 )
+
+#: Rows per batch when streaming the large tables (events, account events).
+BATCH_ROWS = 2_000_000
+#: Tables small enough to hold in memory (one row per lead or account, or fewer).
+SMALL_TABLES = ("leads", "accounts", "outcomes")
+#: Large tables and the table their ids must exist in.
+LARGE_TABLES = {"events": ("lead_id", "leads"), "account_events": ("account_id", "accounts")}
+_STAGING_VERSION = 1
 
 
 @dataclass
@@ -91,19 +114,32 @@ class Dataset:
         }
 
 
+@dataclass
+class StagedDataset:
+    """A validated dataset as Parquet files (see :func:`stage_dataset`).
+
+    The small tables are also held in memory; the large ones are only on disk.
+    """
+
+    folder: Path
+    fingerprint: str
+    leads: pd.DataFrame
+    accounts: pd.DataFrame
+    outcomes: pd.DataFrame
+    #: Validated Parquet file of each of the five tables (empty files for absent tables).
+    paths: dict[str, Path]
+    #: Latest timestamp in the data (events, conversions, lead creation).
+    data_end: pd.Timestamp
+    problems: list[Problem] = field(default_factory=list)
+
+
 def _check_leads(leads: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem]]:
     problems: list[Problem] = []
     no_consent = leads["consent"].isna()
     if no_consent.any():
+        message = "empty consent is treated as no consent (these leads are not profiled)"
         problems.append(
-            Problem(
-                "warning",
-                "leads",
-                file,
-                "consent",
-                "empty consent is treated as no consent (these leads are not profiled)",
-                int(no_consent.sum()),
-            )
+            Problem("warning", "leads", file, "consent", message, int(no_consent.sum()))
         )
     leads = leads.assign(consent=leads["consent"].fillna(False).astype(bool))
     return leads, problems
@@ -115,18 +151,154 @@ def _check_outcomes(outcomes: pd.DataFrame, file: str) -> tuple[pd.DataFrame, li
     outcomes = outcomes.dropna(subset=["converted_at"])
     repeated = outcomes["lead_id"].duplicated()
     if repeated.any():
+        message = "leads converted more than once; the earliest conversion is kept"
         problems.append(
-            Problem(
-                "warning",
-                "outcomes",
-                file,
-                "lead_id",
-                "leads converted more than once; the earliest conversion is kept",
-                int(repeated.sum()),
-            )
+            Problem("warning", "outcomes", file, "lead_id", message, int(repeated.sum()))
         )
         outcomes = outcomes.sort_values(["lead_id", "converted_at"]).drop_duplicates("lead_id")
     return outcomes.sort_values("lead_id", kind="stable").reset_index(drop=True), problems
+
+
+def _check_lead_accounts(leads: pd.DataFrame, accounts: pd.DataFrame, file: str) -> list[Problem]:
+    lead_accounts = leads["account_id"]
+    unknown = lead_accounts.notna() & ~lead_accounts.isin(accounts["account_id"])
+    if not unknown.any():
+        return []
+    message = (
+        "leads reference an account_id not in accounts; they are kept, without company attributes"
+    )
+    return [
+        Problem(
+            "warning",
+            "leads",
+            file,
+            "account_id",
+            message,
+            int(unknown.sum()),
+            example_values(lead_accounts[unknown]),
+        )
+    ]
+
+
+Sink = Callable[[str, pd.DataFrame], None]
+
+
+def _validate(
+    data_dir: Path,
+    now: pd.Timestamp | None,
+    max_orphan_share: float,
+    strict: bool,
+    sink: Sink,
+) -> tuple[dict[str, pd.DataFrame], dict[str, Path], list[Problem]]:
+    """Validate every table; large tables are passed to ``sink`` batch by batch.
+
+    Returns the small tables, the input file of each table found, and the problems.
+    """
+    if not data_dir.is_dir():
+        raise LeadscoreError(f"{data_dir}: no such data folder.")
+    files: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for name, spec in TABLES.items():
+        path = find_table_file(data_dir, name)
+        if path is not None:
+            files[name] = path
+        elif spec.required:
+            message = f"required table is missing: add {name}.csv or {name}.parquet"
+            problems.append(Problem("error", name, f"{data_dir}/{name}.*", None, message))
+
+    def file_of(name: str) -> str:
+        return files[name].name if name in files else f"{name}.*"
+
+    small: dict[str, pd.DataFrame] = {}
+    for name in SMALL_TABLES:
+        if name in files:
+            small[name], found = validate_table(
+                next(iter_table_batches(files[name])), TABLES[name], now
+            )
+            problems += found
+        else:
+            small[name] = empty_frame(TABLES[name])
+    parents_ok = not any(p.severity == "error" for p in problems)
+    if parents_ok:
+        small["leads"], found = _check_leads(small["leads"], file_of("leads"))
+        problems += found
+        if "accounts" in files:
+            problems += _check_lead_accounts(small["leads"], small["accounts"], file_of("leads"))
+    known_ids = {"leads": small["leads"]["lead_id"], "accounts": small["accounts"]["account_id"]}
+
+    for name, (key, parent) in LARGE_TABLES.items():
+        if name not in files:
+            continue
+        if parent not in files and not TABLES[parent].required:
+            message = f"{name.replace('_', ' ')} were given without an {parent} table"
+            problems.append(Problem("error", name, file_of(name), key, message))
+            continue
+        problems += _validate_large(
+            files[name],
+            TABLES[name],
+            now,
+            key,
+            known_ids[parent] if parents_ok else None,
+            parent,
+            max_orphan_share,
+            lambda frame, n=name: sink(n, frame),
+        )
+
+    if parents_ok and "outcomes" in files:
+        outcomes = small["outcomes"]
+        orphan = ~outcomes["lead_id"].isin(known_ids["leads"])
+        found = orphan_problem(
+            TABLES["outcomes"],
+            file_of("outcomes"),
+            "lead_id",
+            "leads",
+            int(orphan.sum()),
+            len(outcomes),
+            example_values(outcomes.loc[orphan, "lead_id"]),
+            max_orphan_share,
+        )
+        problems += [found] if found else []
+        small["outcomes"], found = _check_outcomes(outcomes[~orphan], file_of("outcomes"))
+        problems += found
+
+    if strict:
+        problems = [dataclasses.replace(p, severity="error") for p in problems]
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise DataValidationError(errors)
+    return small, files, problems
+
+
+def _validate_large(
+    path: Path,
+    spec: Table,
+    now: pd.Timestamp | None,
+    key: str,
+    known: pd.Series | None,
+    parent: str,
+    max_orphan_share: float,
+    write: Callable[[pd.DataFrame], None],
+) -> list[Problem]:
+    """Validate a large table batch by batch, dropping rows whose ``key`` is unknown."""
+    problems: list[Problem] = []
+    n_rows = n_orphans = 0
+    orphan_examples: tuple[str, ...] = ()
+    for raw in iter_table_batches(path, BATCH_ROWS):
+        frame, found = validate_table(raw, spec, now)
+        problems += found
+        n_rows += len(frame)
+        if known is not None and len(frame):
+            orphan = ~frame[key].isin(known)
+            n_orphans += int(orphan.sum())
+            orphan_examples = tuple(
+                dict.fromkeys(orphan_examples + example_values(frame.loc[orphan, key]))
+            )[:5]
+            frame = frame[~orphan].reset_index(drop=True)
+        write(frame)
+    found = orphan_problem(
+        spec, path.name, key, parent, n_orphans, n_rows, orphan_examples, max_orphan_share
+    )
+    return merge_problems(problems + ([found] if found else []))
 
 
 def load_dataset(
@@ -136,7 +308,7 @@ def load_dataset(
     max_orphan_share: float = DEFAULT_MAX_ORPHAN_SHARE,
     strict: bool = False,
 ) -> Dataset:
-    """Read and validate every table in ``data_dir``.
+    """Read and validate every table in ``data_dir`` into memory.
 
     Parameters
     ----------
@@ -162,101 +334,126 @@ def load_dataset(
     DataValidationError
         Listing every error found, when any table breaks the contract.
     """
+    batches: dict[str, list[pd.DataFrame]] = {name: [] for name in LARGE_TABLES}
+    small, files, problems = _validate(
+        Path(data_dir), now, max_orphan_share, strict, lambda n, f: batches[n].append(f)
+    )
+    large = {
+        name: pd.concat(frames, ignore_index=True) if frames else empty_frame(TABLES[name])
+        for name, frames in batches.items()
+    }
+    return Dataset(**small, **large, files=files, problems=problems)
+
+
+def fingerprint(data_dir: str | Path, **options: object) -> str:
+    """Content hash of a dataset's table files (and of the options that change validation)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(json.dumps([_STAGING_VERSION, options], sort_keys=True, default=str).encode())
+    for name in TABLES:
+        path = find_table_file(Path(data_dir), name)
+        if path is None:
+            continue
+        digest.update(path.name.encode())
+        with path.open("rb") as fh:
+            while chunk := fh.read(8 << 20):
+                digest.update(chunk)
+    return digest.hexdigest()
+
+
+class _ParquetSink:
+    """Write validated batches of each large table to one Parquet file per table."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.writers: dict[str, pq.ParquetWriter] = {}
+        self.latest: dict[str, pd.Timestamp] = {}
+
+    def __call__(self, name: str, frame: pd.DataFrame) -> None:
+        table = frame_to_arrow(frame)
+        if name not in self.writers:
+            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema)
+        self.writers[name].write_table(table)
+        stamp = frame["occurred_at"].max() if len(frame) else pd.NaT
+        if pd.notna(stamp):
+            self.latest[name] = max(self.latest.get(name, stamp), stamp)
+
+    def close(self) -> None:
+        for writer in self.writers.values():
+            writer.close()
+
+
+def stage_dataset(
+    data_dir: str | Path,
+    *,
+    interim_dir: str | Path | None = None,
+    now: pd.Timestamp | None = None,
+    max_orphan_share: float = DEFAULT_MAX_ORPHAN_SHARE,
+    strict: bool = False,
+) -> StagedDataset:
+    """Validate ``data_dir`` into Parquet files that DuckDB can aggregate out of core.
+
+    The result lives in ``interim_dir/<folder name>-<fingerprint>/`` and is reused while the
+    input files are unchanged. Validation is the same as :func:`load_dataset`'s; only the large
+    tables are streamed in batches instead of being held in memory.
+    """
     data_dir = Path(data_dir)
+    interim_dir = Path(interim_dir) if interim_dir is not None else config.INTERIM_DATA_DIR
+    key = fingerprint(data_dir, max_orphan_share=max_orphan_share, strict=strict)
+    folder = interim_dir / f"{data_dir.resolve().name}-{key[:12]}"
+    manifest = folder / "manifest.json"
+    if manifest.is_file():
+        return _read_staged(folder)
+
     if not data_dir.is_dir():
         raise LeadscoreError(f"{data_dir}: no such data folder.")
-    files: dict[str, Path] = {}
-    frames: dict[str, pd.DataFrame] = {}
-    problems: list[Problem] = []
-    for name, spec in TABLES.items():
-        path = find_table_file(data_dir, name)
-        if path is None:
-            if spec.required:
-                problems.append(
-                    Problem(
-                        "error",
-                        name,
-                        f"{data_dir}/{name}.*",
-                        None,
-                        f"required table is missing: add {name}.csv or {name}.parquet",
-                    )
+    interim_dir.mkdir(parents=True, exist_ok=True)
+    staging = interim_dir / f".{folder.name}.tmp"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    sink = _ParquetSink(staging)
+    try:
+        small, _files, problems = _validate(data_dir, now, max_orphan_share, strict, sink)
+        sink.close()
+        for name, frame in small.items():
+            pq.write_table(frame_to_arrow(frame), staging / f"{name}.parquet")
+        for name in LARGE_TABLES:
+            if name not in sink.writers:
+                pq.write_table(
+                    frame_to_arrow(empty_frame(TABLES[name])),
+                    staging / f"{name}.parquet",
                 )
-            frames[name] = empty_frame(spec)
-            continue
-        files[name] = path
-        frame, found = validate_table(read_table_file(path), spec, now=now)
-        frames[name] = frame
-        problems += found
-
-    if not any(p.severity == "error" for p in problems):
-        problems += _cross_check(frames, files, max_orphan_share)
-    if strict:
-        problems = [
-            Problem("error", p.table, p.file, p.column, p.message, p.rows, p.examples)
-            for p in problems
+        stamps = [
+            *sink.latest.values(),
+            small["outcomes"]["converted_at"].max(),
+            small["leads"]["created_at"].max(),
         ]
-    errors = [p for p in problems if p.severity == "error"]
-    if errors:
-        raise DataValidationError(errors)
-    return Dataset(**frames, files=files, problems=problems)
+        data_end = max(s for s in stamps if pd.notna(s))
+        manifest_data = {
+            "fingerprint": key,
+            "source": str(data_dir.resolve()),
+            "data_end": data_end.isoformat(),
+            "problems": [vars(p) for p in problems],
+        }
+        (staging / "manifest.json").write_text(json.dumps(manifest_data, indent=2))
+        shutil.rmtree(folder, ignore_errors=True)
+        staging.rename(folder)
+    except BaseException:
+        sink.close()
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return _read_staged(folder)
 
 
-def _cross_check(
-    frames: dict[str, pd.DataFrame], files: dict[str, Path], max_share: float
-) -> list[Problem]:
-    """Relations between tables; updates ``frames`` in place with the repaired tables."""
-    problems: list[Problem] = []
-
-    def file_of(name: str) -> str:
-        return files[name].name if name in files else f"{name}.*"
-
-    frames["leads"], found = _check_leads(frames["leads"], file_of("leads"))
-    problems += found
-    lead_ids = frames["leads"]["lead_id"]
-    for name in ("events", "outcomes"):
-        frames[name], found = drop_orphans(
-            frames[name], "lead_id", lead_ids, TABLES[name], file_of(name), "leads", max_share
-        )
-        problems += found
-    frames["outcomes"], found = _check_outcomes(frames["outcomes"], file_of("outcomes"))
-    problems += found
-
-    account_ids = frames["accounts"]["account_id"]
-    if "account_events" in files and "accounts" not in files:
-        problems.append(
-            Problem(
-                "error",
-                "account_events",
-                file_of("account_events"),
-                "account_id",
-                "account events were given without an accounts table",
-            )
-        )
-    elif "account_events" in files:
-        frames["account_events"], found = drop_orphans(
-            frames["account_events"],
-            "account_id",
-            account_ids,
-            TABLES["account_events"],
-            file_of("account_events"),
-            "accounts",
-            max_share,
-        )
-        problems += found
-    if "accounts" in files:
-        lead_accounts = frames["leads"]["account_id"]
-        unknown = lead_accounts.notna() & ~lead_accounts.isin(account_ids)
-        if unknown.any():
-            problems.append(
-                Problem(
-                    "warning",
-                    "leads",
-                    file_of("leads"),
-                    "account_id",
-                    "leads reference an account_id not in accounts; they are kept, "
-                    "without company attributes",
-                    int(unknown.sum()),
-                    tuple(lead_accounts[unknown].drop_duplicates().head(5)),
-                )
-            )
-    return problems
+def _read_staged(folder: Path) -> StagedDataset:
+    manifest = json.loads((folder / "manifest.json").read_text())
+    paths = {name: folder / f"{name}.parquet" for name in TABLES}
+    small = {name: pd.read_parquet(paths[name]) for name in SMALL_TABLES}
+    problems = [Problem(**{**p, "examples": tuple(p["examples"])}) for p in manifest["problems"]]
+    return StagedDataset(
+        folder=folder,
+        fingerprint=manifest["fingerprint"],
+        paths=paths,
+        data_end=pd.Timestamp(manifest["data_end"]),
+        problems=problems,
+        **small,
+    )

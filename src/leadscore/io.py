@@ -9,6 +9,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
+import pyarrow as pa
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
@@ -59,3 +62,19 @@ def atomic_directory(target: str | os.PathLike[str]) -> Iterator[Path]:
                 os.replace(item, dest)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """Convert a frame to Arrow, keeping UTC timestamps as ``timestamp[us, tz=UTC]``.
+
+    Converting time-zone-aware columns through naive UTC values avoids a pandas deprecation
+    that ``pyarrow.Table.from_pandas`` triggers on them.
+    """
+    aware = [c for c in frame.columns if isinstance(frame[c].dtype, pd.DatetimeTZDtype)]
+    naive = frame.assign(**{c: frame[c].dt.tz_convert(None) for c in aware})
+    table = pa.Table.from_pandas(naive, preserve_index=False)
+    for name in aware:
+        index = table.schema.get_field_index(name)
+        column = table[name].cast(pa.timestamp("us")).cast(pa.timestamp("us", tz="UTC"))
+        table = table.set_column(index, name, column)
+    return table

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,8 @@ class RawTable:
     encoding: str | None = None
     #: Columns dropped because they had no name and no values (trailing separators).
     dropped_empty_columns: int = 0
+    #: Position of the frame's first row in the file (0 unless read in batches).
+    first_row: int = 0
 
     @property
     def is_csv(self) -> bool:
@@ -110,42 +113,52 @@ def _sniff_text(path: Path) -> tuple[str, str]:
     raise LeadscoreError(f"{path}: cannot decode the file as UTF-8 or Windows-1252 text.")
 
 
-def _read_csv(path: Path) -> RawTable:
-    header, encoding = _sniff_text(path)
+def _csv_options(path: Path, encoding: str | None = None) -> tuple[str, str, dict]:
+    """Delimiter, encoding and pyarrow options for reading ``path`` with every column as text."""
+    header, sniffed = _sniff_text(path)
     if not header.strip():
         raise LeadscoreError(f"{path}: the file is empty (no header line).")
     delimiter = detect_delimiter(header)
     names = next(csv.reader([header], delimiter=delimiter))
-    column_types = {name: pa.string() for name in names}
+    encoding = encoding or sniffed
+    options = {
+        "read_options": pacsv.ReadOptions(encoding=encoding, block_size=16 << 20),
+        "parse_options": pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+        "convert_options": pacsv.ConvertOptions(
+            column_types={name: pa.string() for name in names},
+            strings_can_be_null=True,
+            null_values=[""],
+            quoted_strings_can_be_null=True,
+        ),
+    }
+    return delimiter, encoding, options
 
-    def read(enc: str) -> pa.Table:
-        return pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=enc, block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
-            convert_options=pacsv.ConvertOptions(
-                column_types=column_types,
-                strings_can_be_null=True,
-                null_values=[""],
-                quoted_strings_can_be_null=True,
-            ),
-        )
 
+def _csv_batches(path: Path, encoding: str | None = None) -> Iterator[tuple[pa.Table, str, str]]:
+    """Stream a CSV file as tables of record batches, falling back to Windows-1252."""
+    delimiter, encoding, options = _csv_options(path, encoding)
+    rows = 0
     try:
-        try:
-            table = read(encoding)
-        except pa.ArrowInvalid as exc:
-            if "UTF8" not in str(exc) or encoding != "utf8":
-                raise
-            encoding = "cp1252"
-            table = read(encoding)
+        with pacsv.open_csv(path, **options) as reader:
+            for batch in reader:
+                rows += batch.num_rows
+                yield pa.Table.from_batches([batch]), delimiter, encoding
     except pa.ArrowInvalid as exc:
+        if "UTF8" in str(exc) and encoding == "utf8" and rows == 0:
+            yield from _csv_batches(path, "cp1252")
+            return
+        if "UTF8" in str(exc):
+            raise LeadscoreError(
+                f"{path}: invalid UTF-8 after row {rows:,}; save the file as UTF-8."
+            ) from None
         raise LeadscoreError(f"{path}: not a readable CSV file ({exc}).") from None
 
+
+def _csv_raw(path: Path, table: pa.Table, delimiter: str, encoding: str, first: int) -> RawTable:
     frame = table.to_pandas(types_mapper=_text_types_mapper)
     empty_unnamed = [c for c in frame.columns if not str(c).strip() and frame[c].isna().all()]
     frame = frame.drop(columns=empty_unnamed)
-    return RawTable(frame, path, delimiter, encoding, dropped_empty_columns=len(empty_unnamed))
+    return RawTable(frame, path, delimiter, encoding, len(empty_unnamed), first_row=first)
 
 
 def _text_types_mapper(dtype: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
@@ -154,18 +167,63 @@ def _text_types_mapper(dtype: pa.DataType) -> pd.api.extensions.ExtensionDtype |
     return None
 
 
-def _read_parquet(path: Path) -> RawTable:
+def _check_parquet(path: Path) -> pq.ParquetFile:
     if path.stat().st_size == 0:
         raise LeadscoreError(f"{path}: the file is empty.")
     try:
-        table = pq.read_table(path)
+        return pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
         raise LeadscoreError(f"{path}: not a readable Parquet file ({exc}).") from None
-    return RawTable(table.to_pandas(types_mapper=_text_types_mapper), path)
+
+
+def iter_table_batches(path: Path, batch_rows: int | None = None) -> Iterator[RawTable]:
+    """Read an export file in batches of about ``batch_rows`` rows (all at once if ``None``).
+
+    Column names are normalised; CSV columns are text, Parquet columns keep their types. At
+    least one (possibly empty) batch is yielded, so an empty file still shows its columns.
+
+    Parameters
+    ----------
+    path : Path
+        A ``.parquet`` file, or a ``.csv``/``.tsv``/``.txt`` file with any common separator.
+    batch_rows : int, optional
+        Rows per batch for large tables; memory then stays bounded whatever the file size.
+    """
+    if path.suffix == ".parquet":
+        parquet = _check_parquet(path)
+        if batch_rows is None or parquet.metadata.num_rows == 0:
+            tables = iter([parquet.read()])
+        else:
+            tables = (pa.Table.from_batches([b]) for b in parquet.iter_batches(batch_rows))
+        raws = (RawTable(t.to_pandas(types_mapper=_text_types_mapper), path) for t in tables)
+    else:
+        raws = _csv_raws(path, batch_rows)
+    first = 0
+    for raw in raws:
+        raw.frame.columns = [normalise_column_name(c) for c in raw.frame.columns]
+        raw.first_row = first
+        first += len(raw.frame)
+        yield raw
+
+
+def _csv_raws(path: Path, batch_rows: int | None) -> Iterator[RawTable]:
+    pending: list[pa.Table] = []
+    delimiter = encoding = ""
+    for table, delimiter, encoding in _csv_batches(path):
+        pending.append(table)
+        if batch_rows is not None and sum(t.num_rows for t in pending) >= batch_rows:
+            yield _csv_raw(path, pa.concat_tables(pending), delimiter, encoding, 0)
+            pending = []
+    if pending or not delimiter:
+        if not pending:  # header only: pyarrow yields no batch, so build the empty table
+            delimiter, encoding, options = _csv_options(path)
+            names = list(options["convert_options"].column_types)
+            pending = [pa.table({n: pa.array([], pa.string()) for n in names})]
+        yield _csv_raw(path, pa.concat_tables(pending), delimiter, encoding, 0)
 
 
 def read_table_file(path: Path) -> RawTable:
-    """Read one export file with normalised column names.
+    """Read one whole export file with normalised column names.
 
     Parameters
     ----------
@@ -178,6 +236,4 @@ def read_table_file(path: Path) -> RawTable:
         The frame (CSV columns as text, Parquet columns with their stored types) and how the
         file was read.
     """
-    raw = _read_parquet(path) if path.suffix == ".parquet" else _read_csv(path)
-    raw.frame.columns = [normalise_column_name(c) for c in raw.frame.columns]
-    return raw
+    return next(iter_table_batches(path))

@@ -69,7 +69,7 @@ class Problem:
         return f"{self.severity}: {where}: {self.message}{count}{examples}"
 
 
-def _examples(values: pd.Series, column: Column | None = None) -> tuple[str, ...]:
+def example_values(values: pd.Series, column: Column | None = None) -> tuple[str, ...]:
     if column is not None and column.personal:
         return ("<personal data, not shown>",)
     uniques = pd.unique(values.astype("object"))[:_MAX_EXAMPLES]
@@ -79,10 +79,10 @@ def _examples(values: pd.Series, column: Column | None = None) -> tuple[str, ...
     )
 
 
-def _row_numbers(mask: pd.Series) -> tuple[str, ...]:
+def _row_numbers(mask: pd.Series, first_row: int = 0) -> tuple[str, ...]:
     """1-based data row numbers (row 1 is the first row after the header)."""
     positions = np.flatnonzero(mask.to_numpy())[:_MAX_EXAMPLES]
-    return tuple(f"row {p + 1}" for p in positions)
+    return tuple(f"row {first_row + p + 1}" for p in positions)
 
 
 class _Collector:
@@ -148,7 +148,9 @@ def _parse_timestamp(values: pd.Series, col: Column, report: _Collector) -> pd.S
         parsed = parsed.where(~failed, retry)
         failed = parsed.isna() & text.notna()
     if failed.any():
-        report.error(col.name, "unparseable timestamps", int(failed.sum()), _examples(text[failed]))
+        report.error(
+            col.name, "unparseable timestamps", int(failed.sum()), example_values(text[failed])
+        )
     has_offset = text.str.contains(_HAS_UTC_OFFSET, regex=True)
     n_naive = int((text.notna() & ~has_offset.fillna(False)).sum())
     if n_naive and bool(has_offset.any()):
@@ -174,7 +176,7 @@ def _parse_bool(values: pd.Series, col: Column, report: _Collector) -> pd.Series
             col.name,
             "not a yes/no value (use true/false, yes/no, 1/0)",
             int(bad.sum()),
-            _examples(text[bad], col),
+            example_values(text[bad], col),
         )
     out = pd.Series(pd.NA, index=values.index, dtype="boolean")
     out[is_true] = True
@@ -202,7 +204,9 @@ def _parse_number(values: pd.Series, col: Column, report: _Collector) -> pd.Seri
             numbers[convert] = pd.to_numeric(converted, errors="coerce")
         failed = numbers.isna() & text.notna()
         if failed.any():
-            report.error(col.name, "not a number", int(failed.sum()), _examples(text[failed], col))
+            report.error(
+                col.name, "not a number", int(failed.sum()), example_values(text[failed], col)
+            )
     if col.kind == "integer":
         fractional = numbers.notna() & (numbers % 1 != 0)
         if fractional.any():
@@ -210,7 +214,7 @@ def _parse_number(values: pd.Series, col: Column, report: _Collector) -> pd.Seri
                 col.name,
                 "not a whole number",
                 int(fractional.sum()),
-                _examples(values[fractional], col),
+                example_values(values[fractional], col),
             )
             numbers = numbers.mask(fractional)
     out_of_range = pd.Series(False, index=numbers.index)
@@ -228,7 +232,7 @@ def _parse_number(values: pd.Series, col: Column, report: _Collector) -> pd.Seri
             col.name,
             f"out of range: must be {bounds}",
             int(out_of_range.sum()),
-            _examples(values[out_of_range], col),
+            example_values(values[out_of_range], col),
         )
     return numbers.astype("Int64") if col.kind == "integer" else numbers
 
@@ -243,7 +247,7 @@ def _parse_vocabulary(values: pd.Series, col: Column, report: _Collector) -> pd.
             col.name,
             f"unknown value (allowed: {', '.join(col.vocabulary or ())})",
             int(unknown.sum()),
-            _examples(values[unknown], col),
+            example_values(values[unknown], col),
         )
     return tokens
 
@@ -334,7 +338,9 @@ def validate_table(
         values = _parse_column(frame[col.name].reset_index(drop=True), col, report)
         missing = values.isna() & frame[col.name].reset_index(drop=True).isna()
         if not col.nullable and missing.any():
-            report.error(col.name, "empty values", int(missing.sum()), _row_numbers(missing))
+            report.error(
+                col.name, "empty values", int(missing.sum()), _row_numbers(missing, raw.first_row)
+            )
         if col.kind == "timestamp":
             future = values > now + FUTURE_TOLERANCE
             if future.any():
@@ -342,7 +348,7 @@ def validate_table(
                     col.name,
                     f"timestamps in the future (after {now:%Y-%m-%d %H:%M} UTC)",
                     int(future.sum()),
-                    _examples(values[future].dt.strftime("%Y-%m-%d %H:%M:%S%z"), col),
+                    example_values(values[future].dt.strftime("%Y-%m-%d %H:%M:%S%z"), col),
                 )
         clean[col.name] = values
     result = pd.DataFrame(clean)
@@ -355,40 +361,47 @@ def validate_table(
                 table.primary_key,
                 "duplicate ids",
                 int(duplicated.sum()),
-                _examples(keys[duplicated]),
+                example_values(keys[duplicated]),
             )
     return result, report.problems
 
 
-def drop_orphans(
-    frame: pd.DataFrame,
-    key: str,
-    known: pd.Series,
+def merge_problems(problems: list[Problem]) -> list[Problem]:
+    """Merge the same finding reported for several batches of one file: add up the rows."""
+    merged: dict[tuple, Problem] = {}
+    for p in problems:
+        key = (p.severity, p.table, p.file, p.column, p.message)
+        if key in merged:
+            seen = merged[key]
+            examples = tuple(dict.fromkeys(seen.examples + p.examples))[:_MAX_EXAMPLES]
+            p = Problem(*key, rows=seen.rows + p.rows, examples=examples)
+        merged[key] = p
+    return list(merged.values())
+
+
+def orphan_problem(
     table: Table,
     file: str,
+    key: str,
     parent: str,
+    n_orphans: int,
+    n_rows: int,
+    examples: tuple[str, ...],
     max_share: float = DEFAULT_MAX_ORPHAN_SHARE,
-) -> tuple[pd.DataFrame, list[Problem]]:
-    """Drop rows of ``frame`` whose ``key`` is not among ``known`` ids, saying so.
+) -> Problem | None:
+    """Rows whose ``key`` is not among the ``parent`` table's ids.
 
     A small share of orphans is a warning (the rows are dropped); more than ``max_share`` is an
     error, because it usually means the files do not belong together.
     """
-    report = _Collector(table, file)
-    orphan = ~frame[key].isin(known)
-    n_orphan = int(orphan.sum())
-    if not n_orphan:
-        return frame, []
-    share = n_orphan / len(frame)
-    examples = _examples(frame.loc[orphan, key])
+    if not n_orphans:
+        return None
+    share = n_orphans / n_rows
     if share > max_share:
-        report.error(
-            key,
+        message = (
             f"{share:.0%} of rows reference a {key} that is not in {parent} "
-            f"(more than the {max_share:.0%} tolerated: is it the matching export?)",
-            n_orphan,
-            examples,
+            f"(more than the {max_share:.0%} tolerated: is it the matching export?)"
         )
-        return frame, report.problems
-    report.warning(key, f"rows reference a {key} not in {parent}; dropped", n_orphan, examples)
-    return frame.loc[~orphan].reset_index(drop=True), report.problems
+        return Problem("error", table.name, file, key, message, n_orphans, examples)
+    message = f"rows reference a {key} not in {parent}; dropped"
+    return Problem("warning", table.name, file, key, message, n_orphans, examples)
