@@ -1,0 +1,390 @@
+"""Training and scoring tables: one code path for both, point-in-time correct.
+
+The entity table is the source of truth (as in Feast's point-in-time joins): one row per
+(lead, cutoff) for leads that existed before the cutoff, consented to profiling, were not known
+customers and had not converted by the cutoff. Features are joined to it backwards in time only
+and no entity row is ever dropped. For training, ``label`` is 1 when the lead converted in
+``(cutoff, cutoff + horizon]``; cutoffs whose horizon runs past the end of the data are refused
+because their labels would be censored.
+
+Cutoffs are dates: a cutoff is the midnight (UTC) that starts the day. Events of a lead who did
+not consent are never read.
+
+Examples
+--------
+>>> import tempfile
+>>> from leadscore.synthetic import generate
+>>> folder = tempfile.mkdtemp()
+>>> _ = generate(folder, n_leads=300, seed=1)
+>>> table = build_training_table(folder, ["2025-06-01"], interim_dir=tempfile.mkdtemp())
+>>> table.frame.columns[:4].tolist()
+['lead_id', 'account_id', 'cutoff', 'label']
+>>> bool(table.frame["label"].isin([0, 1]).all())
+True
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from leadscore import config
+from leadscore.dataset import StagedDataset, stage_dataset
+from leadscore.errors import LeadscoreError
+from leadscore.features import behaviour as sql
+from leadscore.features.catalogue import Feature, catalogue_frame
+from leadscore.features.explicit import EXPLICIT_FEATURES, explicit_features
+from leadscore.features.windows import running_totals
+from leadscore.settings import Settings, load_settings
+
+ID_COLUMNS = ["lead_id", "account_id", "cutoff"]
+LABEL = "label"
+_DAY = pd.Timedelta(days=1)
+Step = Callable[[str], None]
+
+
+@dataclass
+class FeatureTable:
+    """A training or scoring table with its feature catalogue."""
+
+    frame: pd.DataFrame
+    catalogue: list[Feature]
+    cutoffs: list[pd.Timestamp]
+    horizon_days: int | None
+    fingerprint: str
+    seconds: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def feature_names(self) -> list[str]:
+        return [f.name for f in self.catalogue]
+
+    def catalogue_frame(self) -> pd.DataFrame:
+        return catalogue_frame(self.catalogue)
+
+
+def parse_cutoffs(spec: str | Iterable[str | pd.Timestamp]) -> list[pd.Timestamp]:
+    """Cutoff dates from ``"2025-01-01,2025-02-01"``, ``"monthly:START:END"`` or a list.
+
+    Examples
+    --------
+    >>> [c.strftime("%Y-%m-%d") for c in parse_cutoffs("monthly:2025-01-01:2025-03-01")]
+    ['2025-01-01', '2025-02-01', '2025-03-01']
+    """
+    if isinstance(spec, str):
+        if spec.startswith("monthly:"):
+            parts = spec.split(":")
+            if len(parts) != 3:
+                raise LeadscoreError(
+                    f"cutoffs {spec!r}: use monthly:START:END, e.g. monthly:2025-01-01:2025-12-01"
+                )
+            start, end = (_to_cutoff(p) for p in parts[1:])
+            if end < start:
+                raise LeadscoreError(f"cutoffs {spec!r}: END is before START.")
+            values = [start + pd.DateOffset(months=i) for i in range(1000)]
+            return [v for v in values if v <= end]
+        spec = [s for s in spec.split(",") if s.strip()]
+    cutoffs = sorted({_to_cutoff(s) for s in spec})
+    if not cutoffs:
+        raise LeadscoreError("no cutoff dates given.")
+    return cutoffs
+
+
+def _to_cutoff(value: str | pd.Timestamp) -> pd.Timestamp:
+    try:
+        stamp = pd.Timestamp(value.strip() if isinstance(value, str) else value)
+    except (ValueError, TypeError):
+        raise LeadscoreError(f"cutoff {value!r} is not a date (use YYYY-MM-DD).") from None
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
+    if stamp != stamp.normalize():
+        raise LeadscoreError(f"cutoff {value!r} is not a date: cutoffs are whole days (UTC).")
+    return stamp
+
+
+def _connect(interim_dir: Path) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute(f"SET memory_limit = '{os.environ.get('LEADSCORE_DUCKDB_MEMORY', '3GB')}'")
+    con.execute("SET preserve_insertion_order = false")
+    con.execute(f"SET temp_directory = '{interim_dir / 'duckdb-tmp'}'")
+    return con
+
+
+def _epoch_day(stamps: pd.Series) -> np.ndarray:
+    return (stamps.dt.tz_convert("UTC") - pd.Timestamp("1970-01-01", tz="UTC")) // _DAY
+
+
+def _key_tables(staged: StagedDataset) -> dict[str, pd.DataFrame]:
+    """Integer keys for leads and accounts, and what the entity rules need per lead."""
+    leads, accounts, outcomes = staged.leads, staged.accounts, staged.outcomes
+    account_keys = pd.DataFrame(
+        {
+            "account_id": accounts["account_id"].astype(object),
+            "account_idx": np.arange(len(accounts), dtype=np.int64),
+        }
+    )
+    account_idx = leads["account_id"].map(
+        pd.Series(account_keys["account_idx"].to_numpy(), index=account_keys["account_id"])
+    )
+    converted_at = leads["lead_id"].map(outcomes.set_index("lead_id")["converted_at"])
+    all_leads = pd.DataFrame(
+        {
+            "lead_id": leads["lead_id"].astype(object),
+            "account_idx": account_idx.astype("Int64"),
+            "converted_at": converted_at,
+        }
+    )
+    consented = leads["consent"].to_numpy(dtype=bool)
+    keys = all_leads[consented].copy()
+    keys["lead_idx"] = np.flatnonzero(consented)
+    keys["created_at"] = leads.loc[consented, "created_at"]
+    # A customer whose conversion date is unknown was a customer before the data: never scored.
+    keys["unknown_customer"] = (
+        leads.loc[consented, "lifecycle_stage"].eq("customer").fillna(False)
+        & keys["converted_at"].isna()
+    ).to_numpy(dtype=bool)
+    return {"keys": keys, "account_keys": account_keys, "all_leads": all_leads}
+
+
+def _build(
+    staged: StagedDataset,
+    cutoffs: list[pd.Timestamp],
+    settings: Settings,
+    horizon_days: int | None,
+    interim_dir: Path,
+    on_step: Step,
+) -> tuple[pd.DataFrame, list[Feature], dict[str, float]]:
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+        on_step(name)
+
+    con = _connect(interim_dir)
+    tables = _key_tables(staged)
+    for name, frame in tables.items():
+        con.register(name, frame)
+    cutoff_frame = pd.DataFrame({"cutoff_ts": cutoffs})
+    cutoff_frame["cutoff_day"] = _epoch_day(cutoff_frame["cutoff_ts"]).astype(np.int64)
+    con.register("cutoffs", cutoff_frame)
+    events = f"read_parquet('{staged.paths['events']}')"
+    account_events = f"read_parquet('{staged.paths['account_events']}')"
+    accounts = f"read_parquet('{staged.paths['accounts']}')"
+    horizon = horizon_days or 0
+    con.execute(f"""
+CREATE TEMP TABLE population AS
+SELECT k.lead_idx, k.account_idx, c.cutoff_day, c.cutoff_ts,
+       (NOT k.unknown_customer AND NOT coalesce(k.converted_at <= c.cutoff_ts, FALSE))
+         AS in_entity,
+       coalesce(k.converted_at > c.cutoff_ts
+                AND k.converted_at <= c.cutoff_ts + INTERVAL {horizon} DAY, FALSE) AS label
+FROM keys k CROSS JOIN cutoffs c
+WHERE k.created_at < c.cutoff_ts
+""")
+    last_day = int(cutoff_frame["cutoff_day"].max())
+    con.execute(f"CREATE TEMP TABLE daily AS {sql.daily_sql(events, 'keys', last_day, settings)}")
+    step("daily rollup of events")
+    totals = running_totals(
+        con.execute("SELECT * FROM daily").fetchnumpy(),
+        con.execute("SELECT lead_idx, cutoff_day FROM population").fetchnumpy(),
+        sql.boundaries(settings),
+        sql.last_day_columns(settings),
+    )
+    con.register("totals", totals)
+    step("running totals per window")
+    con.execute(f"CREATE TEMP TABLE recent AS {sql.recent_sql('daily', 'cutoffs', settings)}")
+    con.execute(
+        f"CREATE TEMP TABLE reopens AS {sql.reopens_sql(events, 'keys', 'cutoffs', settings)}"
+    )
+    step("decay and bursts")
+    con.execute(
+        "CREATE TEMP TABLE acc_events AS "
+        + sql.account_events_sql(account_events, "account_keys", "cutoffs", settings)
+    )
+    con.execute(
+        "CREATE TEMP TABLE tech AS "
+        + sql.technologies_sql(accounts, account_events, "account_keys", "cutoffs", settings)
+    )
+    con.execute(
+        "CREATE TEMP TABLE roll AS " + sql.rollup_sql("population", "totals", "recent", settings)
+    )
+    con.execute("CREATE TEMP TABLE conv AS " + sql.converted_contacts_sql("all_leads", "cutoffs"))
+    step("account features")
+
+    behaviour = sql.behaviour_features(settings)
+    selected = ",\n  ".join(f"{f.sql} AS {f.name}" for f in behaviour)
+    frame = (
+        con.sql(f"""
+SELECT p.lead_idx, p.cutoff_day, p.label,
+  {selected}
+FROM population p
+LEFT JOIN totals t ON t.lead_idx = p.lead_idx AND t.cutoff_day = p.cutoff_day
+LEFT JOIN recent r ON r.lead_idx = p.lead_idx AND r.cutoff_day = p.cutoff_day
+LEFT JOIN reopens ro ON ro.lead_idx = p.lead_idx AND ro.cutoff_day = p.cutoff_day
+LEFT JOIN acc_events ae ON ae.account_idx = p.account_idx AND ae.cutoff_day = p.cutoff_day
+LEFT JOIN tech ON tech.account_idx = p.account_idx AND tech.cutoff_day = p.cutoff_day
+LEFT JOIN roll ON roll.account_idx = p.account_idx AND roll.cutoff_day = p.cutoff_day
+LEFT JOIN conv ON conv.account_idx = p.account_idx AND conv.cutoff_day = p.cutoff_day
+WHERE p.in_entity
+ORDER BY p.cutoff_day, p.lead_idx
+""")
+        .to_arrow_table()
+        .to_pandas()
+    )
+    con.close()
+    step("joined features")
+
+    frame = _assemble(frame, staged, tables["keys"], cutoff_frame, settings, behaviour)
+    features = [*EXPLICIT_CATALOGUE, *behaviour]
+    if horizon_days is None:
+        frame = frame.drop(columns=[LABEL])
+    step("explicit features and assembly")
+    return frame, features, timings
+
+
+#: Explicit features plus the lead's age in the CRM, which depends on the cutoff.
+EXPLICIT_CATALOGUE = [
+    *EXPLICIT_FEATURES,
+    Feature("days_since_created", "fit", "Days since the lead entered the CRM", family="lead_age"),
+]
+
+
+def _assemble(
+    frame: pd.DataFrame,
+    staged: StagedDataset,
+    keys: pd.DataFrame,
+    cutoff_frame: pd.DataFrame,
+    settings: Settings,
+    behaviour: list[Feature],
+) -> pd.DataFrame:
+    leads = staged.leads
+    static = explicit_features(leads, staged.accounts, settings)
+    cutoff_of_day = pd.Series(
+        cutoff_frame["cutoff_ts"].to_numpy(), index=cutoff_frame["cutoff_day"].to_numpy()
+    )
+    lead_idx = frame["lead_idx"].to_numpy()
+    cutoff = pd.Series(cutoff_of_day.loc[frame["cutoff_day"].to_numpy()].to_numpy())
+    created = leads["created_at"].to_numpy()[lead_idx]
+    ids = pd.DataFrame(
+        {
+            "lead_id": leads["lead_id"].to_numpy()[lead_idx],
+            "account_id": leads["account_id"].to_numpy()[lead_idx],
+            "cutoff": cutoff,
+            LABEL: frame["label"].astype(np.int8).to_numpy(),
+        }
+    )
+    explicit = static.iloc[lead_idx].reset_index(drop=True)
+    for feature in EXPLICIT_FEATURES:
+        if feature.kind == "categorical":
+            explicit[feature.name] = explicit[feature.name].astype(pd.StringDtype("pyarrow"))
+    explicit["days_since_created"] = (cutoff - pd.Series(created)).dt.total_seconds() / 86_400
+    numeric = frame[[f.name for f in behaviour]].astype("float64")
+    return pd.concat([ids, explicit, numeric], axis=1)
+
+
+def _stage(data_dir, interim_dir, now, on_step) -> tuple[StagedDataset, Path]:
+    interim = Path(interim_dir) if interim_dir is not None else config.INTERIM_DATA_DIR
+    staged = stage_dataset(data_dir, interim_dir=interim, now=now)
+    on_step("validated and staged the data")
+    return staged, interim
+
+
+def build_training_table(
+    data_dir: str | Path,
+    cutoffs: str | Iterable[str | pd.Timestamp],
+    horizon_days: int | None = None,
+    *,
+    settings: Settings | str | Path | None = None,
+    interim_dir: str | Path | None = None,
+    now: pd.Timestamp | None = None,
+    on_step: Step | None = None,
+) -> FeatureTable:
+    """One labelled row per eligible (lead, cutoff), with every feature as of the cutoff.
+
+    Parameters
+    ----------
+    data_dir : str or Path
+        Folder with the exported tables (see the data contract).
+    cutoffs : str or list
+        Cutoff dates: ``"2025-01-01,2025-02-01"``, ``"monthly:2025-01-01:2025-12-01"`` or a
+        list of dates.
+    horizon_days : int, optional
+        Label window after each cutoff; default from the settings (90).
+    settings : Settings or path, optional
+        Feature settings; default: the shipped ``settings.yaml``.
+    interim_dir : path, optional
+        Where validated data is staged (default ``data/interim``).
+    now : Timestamp, optional
+        Reference for the "timestamp in the future" validation.
+    on_step : callable, optional
+        Called with a description after each step (progress display).
+
+    Returns
+    -------
+    FeatureTable
+        ``frame`` has ``lead_id``, ``account_id``, ``cutoff``, ``label`` and the features of
+        ``catalogue`` in that order.
+    """
+    began = time.perf_counter()
+    settings = settings if isinstance(settings, Settings) else load_settings(settings)
+    horizon = horizon_days if horizon_days is not None else settings.horizon_days
+    if horizon <= 0:
+        raise LeadscoreError(f"the horizon must be a positive number of days, not {horizon}.")
+    cutoff_list = parse_cutoffs(cutoffs)
+    step = on_step or (lambda _name: None)
+    staged, interim = _stage(data_dir, interim_dir, now, step)
+    censored = [c for c in cutoff_list if c + horizon * _DAY > staged.data_end]
+    if censored:
+        last_ok = (staged.data_end - horizon * _DAY).floor("D")
+        names = ", ".join(f"{c:%Y-%m-%d}" for c in censored)
+        raise LeadscoreError(
+            f"cutoff(s) {names}: the {horizon}-day label window runs past the end of the data "
+            f"({staged.data_end:%Y-%m-%d %H:%M} UTC), so their labels would be censored. "
+            f"The last usable cutoff is {last_ok:%Y-%m-%d}."
+        )
+    frame, catalogue, timings = _build(staged, cutoff_list, settings, horizon, interim, step)
+    return FeatureTable(
+        frame,
+        catalogue,
+        cutoff_list,
+        horizon,
+        staged.fingerprint,
+        time.perf_counter() - began,
+        timings,
+    )
+
+
+def build_scoring_table(
+    data_dir: str | Path,
+    as_of: str | pd.Timestamp | None = None,
+    *,
+    settings: Settings | str | Path | None = None,
+    interim_dir: str | Path | None = None,
+    now: pd.Timestamp | None = None,
+    on_step: Step | None = None,
+) -> FeatureTable:
+    """One row per lead that may be scored as of ``as_of``, with the training features.
+
+    ``as_of`` defaults to the day after the latest timestamp in the data, so that every event
+    counts. The features are computed by exactly the code that builds training tables.
+    """
+    began = time.perf_counter()
+    settings = settings if isinstance(settings, Settings) else load_settings(settings)
+    step = on_step or (lambda _name: None)
+    staged, interim = _stage(data_dir, interim_dir, now, step)
+    cutoff = (staged.data_end.floor("D") + _DAY) if as_of is None else _to_cutoff(as_of)
+    frame, catalogue, timings = _build(staged, [cutoff], settings, None, interim, step)
+    return FeatureTable(
+        frame, catalogue, [cutoff], None, staged.fingerprint, time.perf_counter() - began, timings
+    )

@@ -1,0 +1,320 @@
+"""Feature settings: windows, half-lives, domain lists, service area, ICP, title rules.
+
+The defaults ship as ``settings.yaml`` next to this module. A user file passed with
+``--settings`` overrides any top-level key it names (nested sections such as ``icp`` are merged
+key by key); unknown keys and invalid values are errors that name the file and the key.
+
+Examples
+--------
+>>> s = load_settings()
+>>> s.windows_days
+(7, 30, 90, 365)
+>>> s.intent_signals["pricing_page"].detail
+('pricing', 'configurator')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from leadscore.contract import EVENT_TYPES, PAGE_CATEGORIES
+from leadscore.errors import LeadscoreError
+
+DEFAULT_SETTINGS = Path(__file__).with_name("settings.yaml")
+SENIORITY_LEVELS = ("c_level", "vp", "director", "manager", "individual", "student", "unknown")
+DEPARTMENTS = ("marketing", "sales", "it", "finance", "hr", "operations", "other")
+
+
+@dataclass(frozen=True)
+class IntentSignal:
+    """A strong buying signal: an event type, optionally only with some details."""
+
+    event_type: str
+    detail: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TitleRule:
+    value: str
+    patterns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class TitleRules:
+    seniority: tuple[TitleRule, ...]
+    department: tuple[TitleRule, ...]
+    vocabulary: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated feature settings (see ``settings.yaml`` for the meaning of each key)."""
+
+    horizon_days: int
+    windows_days: tuple[int, ...]
+    half_lives_days: tuple[float, ...]
+    burst_days: int
+    velocity_recent_days: int
+    velocity_baseline_days: int
+    ratio_window_days: int
+    engaged_days: int
+    account_event_windows_days: tuple[int, ...]
+    page_categories: tuple[str, ...]
+    intent_signals: dict[str, IntentSignal]
+    passive_event_types: tuple[str, ...]
+    freemail_domains: frozenset[str]
+    education_domains: frozenset[str]
+    education_patterns: tuple[str, ...]
+    competitor_domains: frozenset[str]
+    internal_domains: frozenset[str]
+    service_area: frozenset[str]
+    icp_industries: frozenset[str]
+    icp_employees: tuple[float, float]
+    icp_annual_revenue: tuple[float, float]
+    integrable_tools: frozenset[str]
+    unsupported_tools: frozenset[str]
+    bands: dict[str, tuple[float, ...]]
+    titles: TitleRules
+    source: str = str(DEFAULT_SETTINGS)
+
+    @property
+    def lookback_days(self) -> int:
+        """Longest look-back of the window features (decay and bursts stay within it)."""
+        return max(self.windows_days)
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LeadscoreError(f"{path}: settings file not found.") from None
+    except yaml.YAMLError as exc:
+        raise LeadscoreError(f"{path}: not valid YAML ({exc}).") from None
+    if not isinstance(data, dict):
+        raise LeadscoreError(f"{path}: expected a mapping of settings at the top level.")
+    return data
+
+
+class _Checker:
+    """Typed access to raw settings that fails with the file and key named."""
+
+    def __init__(self, raw: dict[str, Any], source: str) -> None:
+        self.raw = raw
+        self.source = source
+
+    def fail(self, key: str, problem: str) -> LeadscoreError:
+        return LeadscoreError(f"{self.source}: setting '{key}' {problem}")
+
+    def get(self, key: str) -> Any:
+        value: Any = self.raw
+        for part in key.split("."):
+            if not isinstance(value, dict) or part not in value:
+                raise self.fail(key, "is missing")
+            value = value[part]
+        return value
+
+    def days(self, key: str, value: Any = None) -> int:
+        value = self.get(key) if value is None else value
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise self.fail(key, f"must be a positive whole number of days, not {value!r}")
+        return value
+
+    def day_list(self, key: str) -> tuple[int, ...]:
+        values = self.get(key)
+        if not isinstance(values, list) or not values:
+            raise self.fail(key, "must be a non-empty list of days")
+        return tuple(sorted({self.days(key, v) for v in values}))
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        values = self.get(key)
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise self.fail(key, "must be a list of text values")
+        return tuple(values)
+
+    def lower_set(self, key: str) -> frozenset[str]:
+        return frozenset(v.strip().lower() for v in self.strings(key))
+
+    def numbers(self, key: str, length: int | None = None) -> tuple[float, ...]:
+        values = self.get(key)
+        ok = isinstance(values, list) and all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in values
+        )
+        if not ok or (length is not None and len(values) != length):
+            size = f"{length} " if length else ""
+            raise self.fail(key, f"must be a list of {size}numbers, not {values!r}")
+        if list(values) != sorted(values):
+            raise self.fail(key, "must be in increasing order")
+        return tuple(float(v) for v in values)
+
+    def event_type(self, key: str, value: Any) -> str:
+        if value not in EVENT_TYPES:
+            raise self.fail(
+                key, f"names unknown event type {value!r} (known: {', '.join(EVENT_TYPES)})"
+            )
+        return value
+
+    def patterns(self, key: str, values: Any) -> tuple[str, ...]:
+        """Valid regular expressions, with groups made non-capturing (only matching matters)."""
+        if not isinstance(values, list) or not values:
+            raise self.fail(key, "must be a non-empty list of regular expressions")
+        for pattern in values:
+            try:
+                re.compile(pattern)
+            except (re.error, TypeError) as exc:
+                raise self.fail(
+                    key, f"has an invalid regular expression {pattern!r} ({exc})"
+                ) from None
+        return tuple(re.sub(r"(?<!\\)\((?!\?)", "(?:", p) for p in values)
+
+
+def _merge(defaults: dict[str, Any], user: dict[str, Any], source: str) -> dict[str, Any]:
+    unknown = sorted(set(user) - set(defaults))
+    if unknown:
+        raise LeadscoreError(f"{source}: unknown setting(s) {', '.join(unknown)}")
+    merged = dict(defaults)
+    for key, value in user.items():
+        if isinstance(defaults[key], dict) and isinstance(value, dict):
+            inner_unknown = sorted(set(value) - set(defaults[key]))
+            if inner_unknown:
+                names = ", ".join(f"{key}.{k}" for k in inner_unknown)
+                raise LeadscoreError(f"{source}: unknown setting(s) {names}")
+            merged[key] = {**defaults[key], **value}
+        else:
+            merged[key] = value
+    return merged
+
+
+def _title_rules(check: _Checker, path: Path) -> TitleRules:
+    raw = _read_yaml(path)
+    titles = _Checker(raw, str(path))
+
+    def rules(section: str, field: str, allowed: tuple[str, ...]) -> tuple[TitleRule, ...]:
+        entries = titles.get(section)
+        if not isinstance(entries, list):
+            raise titles.fail(section, "must be a list of rules")
+        out = []
+        for i, entry in enumerate(entries):
+            key = f"{section}[{i}]"
+            if not isinstance(entry, dict) or entry.get(field) not in allowed:
+                raise titles.fail(key, f"needs '{field}' set to one of {', '.join(allowed)}")
+            patterns = titles.patterns(f"{key}.patterns", entry.get("patterns"))
+            out.append(TitleRule(entry[field], tuple(fold_text(p) for p in patterns)))
+        return tuple(out)
+
+    return TitleRules(
+        seniority=rules("seniority", "level", SENIORITY_LEVELS),
+        department=rules("department", "department", DEPARTMENTS),
+        vocabulary=tuple(fold_text(w) for w in titles.strings("vocabulary")),
+    )
+
+
+def fold_text(text: str) -> str:
+    """Lower-case and fold German umlauts, as title rules expect.
+
+    Examples
+    --------
+    >>> fold_text("Geschäftsführerin")
+    'geschaeftsfuehrerin'
+    """
+    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+    return text.lower().translate(table)
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Load the default settings, overridden by the file at ``path`` if given.
+
+    Raises
+    ------
+    LeadscoreError
+        Naming the file and the key, for unknown keys and invalid values.
+    """
+    raw = _read_yaml(DEFAULT_SETTINGS)
+    source = str(DEFAULT_SETTINGS)
+    titles_base = DEFAULT_SETTINGS.parent
+    if path is not None:
+        path = Path(path)
+        user = _read_yaml(path)
+        raw = _merge(raw, user, str(path))
+        source = str(path)
+        if "titles" in user:
+            titles_base = path.parent
+    check = _Checker(raw, source)
+
+    half_lives = check.get("half_lives_days")
+    if (
+        not isinstance(half_lives, list)
+        or not half_lives
+        or not all(
+            isinstance(h, int | float) and not isinstance(h, bool) and h > 0 for h in half_lives
+        )
+    ):
+        raise check.fail(
+            "half_lives_days", f"must be a list of positive numbers, not {half_lives!r}"
+        )
+
+    pages = check.strings("page_categories")
+    unknown_pages = sorted(set(pages) - set(PAGE_CATEGORIES))
+    if unknown_pages:
+        raise check.fail(
+            "page_categories",
+            f"names unknown page categories {unknown_pages} (known: {', '.join(PAGE_CATEGORIES)})",
+        )
+
+    raw_signals = check.get("intent_signals")
+    if not isinstance(raw_signals, dict) or not raw_signals:
+        raise check.fail("intent_signals", "must map signal names to an event_type")
+    signals = {}
+    for name, spec in raw_signals.items():
+        key = f"intent_signals.{name}"
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name)):
+            raise check.fail(key, "needs a snake_case name")
+        if not isinstance(spec, dict):
+            raise check.fail(key, "must give event_type (and optionally detail)")
+        detail = spec.get("detail", [])
+        detail = [detail] if isinstance(detail, str) else detail
+        signals[name] = IntentSignal(
+            check.event_type(f"{key}.event_type", spec.get("event_type")), tuple(detail)
+        )
+    for passive in check.strings("passive_event_types"):
+        check.event_type("passive_event_types", passive)
+
+    bands = {
+        name: check.numbers(f"bands.{name}")
+        for name in ("employees", "annual_revenue", "age", "income")
+    }
+    titles_path = titles_base / str(check.get("titles"))
+    return Settings(
+        horizon_days=check.days("horizon_days"),
+        windows_days=check.day_list("windows_days"),
+        half_lives_days=tuple(float(h) for h in half_lives),
+        burst_days=check.days("burst_days"),
+        velocity_recent_days=check.days("velocity_recent_days"),
+        velocity_baseline_days=check.days("velocity_baseline_days"),
+        ratio_window_days=check.days("ratio_window_days"),
+        engaged_days=check.days("engaged_days"),
+        account_event_windows_days=check.day_list("account_event_windows_days"),
+        page_categories=pages,
+        intent_signals=signals,
+        passive_event_types=check.strings("passive_event_types"),
+        freemail_domains=check.lower_set("email_domains.freemail"),
+        education_domains=check.lower_set("email_domains.education"),
+        education_patterns=check.patterns(
+            "email_domains.education_patterns", check.get("email_domains.education_patterns")
+        ),
+        competitor_domains=check.lower_set("email_domains.competitor"),
+        internal_domains=check.lower_set("email_domains.internal"),
+        service_area=frozenset(c.upper() for c in check.strings("service_area")),
+        icp_industries=check.lower_set("icp.industries"),
+        icp_employees=check.numbers("icp.employees", 2),  # type: ignore[arg-type]
+        icp_annual_revenue=check.numbers("icp.annual_revenue", 2),  # type: ignore[arg-type]
+        integrable_tools=check.lower_set("technologies.integrable"),
+        unsupported_tools=check.lower_set("technologies.unsupported"),
+        bands=bands,
+        titles=_title_rules(check, titles_path),
+        source=source,
+    )
