@@ -86,3 +86,40 @@ def test_readme_documents_the_two_commands_and_the_whole_contract() -> None:
 def test_ci_runs_exactly_make_test() -> None:
     script = (ROOT / ".ci" / "run").read_text()
     assert "\nmake test\n" in script
+
+
+def test_features_writes_the_table_and_its_catalogue(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert _leadscore("generate", "--out", str(data), "--leads", "300").returncode == 0
+    out = tmp_path / "processed" / "training.parquet"
+    env_home = {"LEADSCORE_HOME": str(tmp_path)}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "leadscore",
+            "features",
+            "--data",
+            str(data),
+            "--cutoffs",
+            "2025-05-01,2025-06-01",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "200", **env_home},
+    )
+    assert result.returncode == 0, result.stderr
+    assert "2025-06-01" in result.stdout
+    import pandas as pd
+
+    table = pd.read_parquet(out)
+    catalogue = pd.read_csv(out.with_name("training_catalogue.csv"))
+    assert list(table.columns[4:]) == catalogue["name"].tolist()
+    censored = _leadscore(
+        "features", "--data", str(data), "--cutoffs", "2026-03-01", "--out", str(out)
+    )
+    assert censored.returncode == 1
+    assert "censored" in censored.stderr
+    assert "Traceback" not in censored.stderr

@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from leadscore.errors import LeadscoreError
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
@@ -78,3 +80,16 @@ def frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
         column = table[name].cast(pa.timestamp("us")).cast(pa.timestamp("us", tz="UTC"))
         table = table.set_column(index, name, column)
     return table
+
+
+def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write ``frame`` to ``path`` (``.parquet`` or ``.csv``) atomically."""
+    path = Path(path)
+    if path.suffix not in (".parquet", ".csv"):
+        raise LeadscoreError(f"{path}: write .parquet or .csv files.")
+    with atomic_path(path) as tmp:
+        if path.suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False)
+    return path

@@ -172,13 +172,19 @@ class _Checker:
         return tuple(re.sub(r"(?<!\\)\((?!\?)", "(?:", p) for p in values)
 
 
+#: Sections whose keys are the user's own names: a user file replaces them as a whole.
+_USER_NAMED_SECTIONS = frozenset({"intent_signals"})
+
+
 def _merge(defaults: dict[str, Any], user: dict[str, Any], source: str) -> dict[str, Any]:
     unknown = sorted(set(user) - set(defaults))
     if unknown:
         raise LeadscoreError(f"{source}: unknown setting(s) {', '.join(unknown)}")
     merged = dict(defaults)
     for key, value in user.items():
-        if isinstance(defaults[key], dict) and isinstance(value, dict):
+        if key in _USER_NAMED_SECTIONS:
+            merged[key] = value
+        elif isinstance(defaults[key], dict) and isinstance(value, dict):
             inner_unknown = sorted(set(value) - set(defaults[key]))
             if inner_unknown:
                 names = ", ".join(f"{key}.{k}" for k in inner_unknown)

@@ -1,0 +1,90 @@
+"""Settings: defaults load, user files override, bad values are clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from leadscore.errors import LeadscoreError
+from leadscore.settings import load_settings
+
+
+def _user(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "my-settings.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_defaults_load() -> None:
+    settings = load_settings()
+    assert settings.horizon_days == 90
+    assert "NO" in settings.service_area  # quoted in YAML, or it would read as false
+    assert settings.intent_signals["demo_request"].event_type == "demo_request"
+    assert settings.titles.seniority[0].value == "student"
+
+
+def test_user_file_overrides_and_merges_sections(tmp_path: Path) -> None:
+    path = _user(tmp_path, "windows_days: [14, 3]\nicp:\n  employees: [10, 500]\n")
+    settings = load_settings(path)
+    assert settings.windows_days == (3, 14)
+    assert settings.icp_employees == (10, 500)
+    assert "software" in settings.icp_industries  # the rest of the section is kept
+    assert settings.source == str(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (
+            "intent_signals:\n  webinar: {event_type: webinar_watched}\n",
+            "'intent_signals.webinar.event_type' names unknown event type 'webinar_watched'",
+        ),
+        ("half_lives_days: [7, -3]\n", "'half_lives_days' must be a list of positive numbers"),
+        ("windows_days: [0, 7]\n", "'windows_days' must be a positive whole number of days"),
+        ("windos_days: [7]\n", "unknown setting(s) windos_days"),
+        ("icp:\n  employes: [1, 2]\n", "unknown setting(s) icp.employes"),
+        ("page_categories: [pricing, checkout]\n", "unknown page categories ['checkout']"),
+        ("bands:\n  age: [50, 30]\n", "'bands.age' must be in increasing order"),
+        ("email_domains:\n  education_patterns: ['(unclosed']\n", "invalid regular expression"),
+        ("horizon_days: ninety\n", "'horizon_days' must be a positive whole number"),
+        ("- just\n- a list\n", "expected a mapping"),
+    ],
+    ids=[
+        "unknown-event-type",
+        "negative-half-life",
+        "zero-window",
+        "typo-key",
+        "typo-nested",
+        "unknown-page",
+        "unordered-bands",
+        "bad-regex",
+        "text-horizon",
+        "not-a-mapping",
+    ],
+)
+def test_bad_settings_name_the_file_and_the_key(tmp_path: Path, text: str, fragment: str) -> None:
+    with pytest.raises(LeadscoreError) as caught:
+        load_settings(_user(tmp_path, text))
+    assert "my-settings.yaml" in str(caught.value)
+    assert fragment in str(caught.value)
+
+
+def test_intent_signals_are_replaced_as_a_whole(tmp_path: Path) -> None:
+    path = _user(tmp_path, "intent_signals:\n  webinar: {event_type: webinar_attended}\n")
+    assert list(load_settings(path).intent_signals) == ["webinar"]
+
+
+def test_bad_title_rules_are_named(tmp_path: Path) -> None:
+    (tmp_path / "titles.yaml").write_text(
+        "seniority:\n  - {level: boss, patterns: [chef]}\ndepartment: []\nvocabulary: []\n"
+    )
+    with pytest.raises(
+        LeadscoreError, match=r"titles.yaml: setting 'seniority\[0\]' needs 'level'"
+    ):
+        load_settings(_user(tmp_path, "titles: titles.yaml\n"))
+
+
+def test_missing_settings_file(tmp_path: Path) -> None:
+    with pytest.raises(LeadscoreError, match="settings file not found"):
+        load_settings(tmp_path / "nope.yaml")
