@@ -12,11 +12,15 @@ LEADS ?= 20000
 SEED ?= 42
 PROFILE ?= b2b
 
-.PHONY: help setup demo data validate oracle test lint format bench clean
+CUTOFFS ?= monthly:2025-01-01:2025-12-01
+HORIZON ?= 90
+
+.PHONY: help setup demo data validate oracle features test lint format bench clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  Variables: DATA=$(DATA) LEADS=$(LEADS) SEED=$(SEED) PROFILE=$(PROFILE)"
+	@echo "             CUTOFFS=$(CUTOFFS) HORIZON=$(HORIZON)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("leadscore needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -36,7 +40,11 @@ validate: $(STAMP) ## Check the dataset in DATA against the data contract
 oracle: $(STAMP) ## Best achievable AUC on the synthetic DATA (from its ground truth)
 	$(BIN)/leadscore oracle --data $(DATA)
 
-demo: data validate oracle ## Run the whole job end to end on the synthetic defaults
+features: $(STAMP) ## Build the training table data/processed/training.parquet (CUTOFFS, HORIZON)
+	$(BIN)/leadscore features --data $(DATA) --cutoffs $(CUTOFFS) --horizon-days $(HORIZON) \
+		--out data/processed/training.parquet
+
+demo: data validate oracle features ## Run the whole job end to end on the synthetic defaults
 
 test: lint ## Lint (ruff) and run the test suite (pytest, doctests included)
 	$(BIN)/python -m pytest
@@ -49,8 +57,9 @@ format: $(STAMP) ## Format and auto-fix the code with ruff
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-bench: $(STAMP) ## Measure generation (100k leads) and validation speed and memory
+bench: $(STAMP) ## Measure generation, validation and feature building (10M and 50M events)
 	$(BIN)/python benchmarks/bench_generate.py
+	$(BIN)/python benchmarks/bench_features.py
 
 clean: ## Remove generated data, caches and the virtual environment
 	rm -rf $(VENV) .pytest_cache .ruff_cache data/raw/synthetic-* data/interim/* data/processed/*

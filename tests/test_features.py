@@ -327,3 +327,9 @@ def test_synthetic_table_matches_the_ground_truth_and_carries_signal(
     assert 0.70 < auc < roc_auc_score(later["label"], later["probability"])
     assert frame["n_actions_30d"].le(frame["n_actions_90d"]).all()
     assert frame["active_days_7d"].le(7).all()
+
+
+def test_nobody_to_score_gives_an_empty_table_with_every_column(fixture_dir: Path) -> None:
+    table = build_scoring_table(fixture_dir, "2024-01-01", interim_dir=tempfile.mkdtemp(), now=NOW)
+    assert len(table.frame) == 0
+    assert list(table.frame.columns[3:]) == table.feature_names

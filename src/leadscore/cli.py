@@ -62,6 +62,9 @@ def generate(
     end: Annotated[str, typer.Option(help="Day after the last simulated day (UTC).")] = (
         "2026-04-01"
     ),
+    activity: Annotated[
+        float, typer.Option(help="Scale web and action volume (benchmarks); 1 = realistic.")
+    ] = 1.0,
 ) -> None:
     """Write a synthetic CRM export (leads, accounts, events, outcomes) with ground truth."""
     from leadscore.synthetic import generate as run_generator
@@ -76,6 +79,7 @@ def generate(
             start=start,
             end=end,
             file_format=file_format,  # type: ignore[arg-type]
+            activity=activity,
             on_progress=lambda done, _total: progress.update(task, completed=done),
         )
     table = Table(title=f"Wrote {result.out_dir} in {result.seconds:.1f} s")

@@ -34,6 +34,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from leadscore import config
 from leadscore.dataset import StagedDataset, stage_dataset
@@ -45,6 +46,8 @@ from leadscore.features.windows import running_totals
 from leadscore.settings import Settings, load_settings
 
 ID_COLUMNS = ["lead_id", "account_id", "cutoff"]
+#: Leads whose running totals are computed together (bounds memory on large data).
+LEADS_PER_BLOCK = 25_000
 LABEL = "label"
 _DAY = pd.Timedelta(days=1)
 Step = Callable[[str], None]
@@ -111,7 +114,7 @@ def _to_cutoff(value: str | pd.Timestamp) -> pd.Timestamp:
 def _connect(interim_dir: Path) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"SET memory_limit = '{os.environ.get('LEADSCORE_DUCKDB_MEMORY', '3GB')}'")
+    con.execute(f"SET memory_limit = '{os.environ.get('LEADSCORE_DUCKDB_MEMORY', '2GB')}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute(f"SET temp_directory = '{interim_dir / 'duckdb-tmp'}'")
     return con
@@ -172,15 +175,43 @@ def _build(
         on_step(name)
 
     con = _connect(interim_dir)
+    try:
+        frame, behaviour = _compute(con, staged, cutoffs, settings, horizon_days, step)
+    finally:
+        con.close()
+    frame = _assemble(frame, staged, cutoff_frame_of(cutoffs), settings, behaviour)
+    features = [*EXPLICIT_CATALOGUE, *behaviour]
+    if horizon_days is None:
+        frame = frame.drop(columns=[LABEL])
+    step("explicit features and assembly")
+    return frame, features, timings
+
+
+def cutoff_frame_of(cutoffs: list[pd.Timestamp]) -> pd.DataFrame:
+    """The cutoffs as timestamps and as whole days since 1970-01-01."""
+    frame = pd.DataFrame({"cutoff_ts": cutoffs})
+    frame["cutoff_day"] = _epoch_day(frame["cutoff_ts"]).astype(np.int64)
+    return frame
+
+
+def _compute(
+    con: duckdb.DuckDBPyConnection,
+    staged: StagedDataset,
+    cutoffs: list[pd.Timestamp],
+    settings: Settings,
+    horizon_days: int | None,
+    step: Step,
+) -> tuple[pd.DataFrame, list[Feature]]:
+    """Run the SQL and NumPy stages; returns the behavioural features per entity row."""
     tables = _key_tables(staged)
     for name, frame in tables.items():
         con.register(name, frame)
-    cutoff_frame = pd.DataFrame({"cutoff_ts": cutoffs})
-    cutoff_frame["cutoff_day"] = _epoch_day(cutoff_frame["cutoff_ts"]).astype(np.int64)
+    cutoff_frame = cutoff_frame_of(cutoffs)
     con.register("cutoffs", cutoff_frame)
-    events = f"read_parquet('{staged.paths['events']}')"
-    account_events = f"read_parquet('{staged.paths['account_events']}')"
-    accounts = f"read_parquet('{staged.paths['accounts']}')"
+    events, account_events, accounts = (
+        f"read_parquet({sql.lit(str(staged.paths[name]))})"
+        for name in ("events", "account_events", "accounts")
+    )
     horizon = horizon_days or 0
     con.execute(f"""
 CREATE TEMP TABLE population AS
@@ -195,13 +226,7 @@ WHERE k.created_at < c.cutoff_ts
     last_day = int(cutoff_frame["cutoff_day"].max())
     con.execute(f"CREATE TEMP TABLE daily AS {sql.daily_sql(events, 'keys', last_day, settings)}")
     step("daily rollup of events")
-    totals = running_totals(
-        con.execute("SELECT * FROM daily").fetchnumpy(),
-        con.execute("SELECT lead_idx, cutoff_day FROM population").fetchnumpy(),
-        sql.boundaries(settings),
-        sql.last_day_columns(settings),
-    )
-    con.register("totals", totals)
+    con.register("totals", _running_totals(con, len(staged.leads), settings))
     step("running totals per window")
     con.execute(f"CREATE TEMP TABLE recent AS {sql.recent_sql('daily', 'cutoffs', settings)}")
     con.execute(
@@ -220,10 +245,12 @@ WHERE k.created_at < c.cutoff_ts
         "CREATE TEMP TABLE roll AS " + sql.rollup_sql("population", "totals", "recent", settings)
     )
     con.execute("CREATE TEMP TABLE conv AS " + sql.converted_contacts_sql("all_leads", "cutoffs"))
+    con.execute("DROP TABLE daily")  # the largest table: free its memory before the final join
     step("account features")
 
     behaviour = sql.behaviour_features(settings)
-    selected = ",\n  ".join(f"{f.sql} AS {f.name}" for f in behaviour)
+    # float32 holds every count exactly and halves the memory of large tables
+    selected = ",\n  ".join(f"CAST({f.sql} AS FLOAT) AS {f.name}" for f in behaviour)
     frame = (
         con.sql(f"""
 SELECT p.lead_idx, p.cutoff_day, p.label,
@@ -242,15 +269,26 @@ ORDER BY p.cutoff_day, p.lead_idx
         .to_arrow_table()
         .to_pandas()
     )
-    con.close()
     step("joined features")
+    return frame, behaviour
 
-    frame = _assemble(frame, staged, tables["keys"], cutoff_frame, settings, behaviour)
-    features = [*EXPLICIT_CATALOGUE, *behaviour]
-    if horizon_days is None:
-        frame = frame.drop(columns=[LABEL])
-    step("explicit features and assembly")
-    return frame, features, timings
+
+def _running_totals(con: duckdb.DuckDBPyConnection, n_leads: int, settings: Settings) -> pa.Table:
+    """Running totals for the population, a block of leads at a time to bound memory."""
+    parts = []
+    for first in range(0, max(n_leads, 1), LEADS_PER_BLOCK):
+        block = f"lead_idx >= {first} AND lead_idx < {first + LEADS_PER_BLOCK}"
+        parts.append(
+            running_totals(
+                con.execute(f"SELECT * FROM daily WHERE {block}").fetchnumpy(),
+                con.execute(
+                    f"SELECT lead_idx, cutoff_day FROM population WHERE {block}"
+                ).fetchnumpy(),
+                sql.boundaries(settings),
+                sql.last_day_columns(settings),
+            )
+        )
+    return pa.concat_tables(parts)
 
 
 #: Explicit features plus the lead's age in the CRM, which depends on the cutoff.
@@ -263,19 +301,16 @@ EXPLICIT_CATALOGUE = [
 def _assemble(
     frame: pd.DataFrame,
     staged: StagedDataset,
-    keys: pd.DataFrame,
     cutoff_frame: pd.DataFrame,
     settings: Settings,
     behaviour: list[Feature],
 ) -> pd.DataFrame:
     leads = staged.leads
     static = explicit_features(leads, staged.accounts, settings)
-    cutoff_of_day = pd.Series(
-        cutoff_frame["cutoff_ts"].to_numpy(), index=cutoff_frame["cutoff_day"].to_numpy()
-    )
+    cutoff_of_day = cutoff_frame.set_index("cutoff_day")["cutoff_ts"]
     lead_idx = frame["lead_idx"].to_numpy()
-    cutoff = pd.Series(cutoff_of_day.loc[frame["cutoff_day"].to_numpy()].to_numpy())
-    created = leads["created_at"].to_numpy()[lead_idx]
+    cutoff = cutoff_of_day.loc[frame["cutoff_day"].to_numpy()].reset_index(drop=True)
+    created = leads["created_at"].iloc[lead_idx].reset_index(drop=True)
     ids = pd.DataFrame(
         {
             "lead_id": leads["lead_id"].to_numpy()[lead_idx],
@@ -288,8 +323,8 @@ def _assemble(
     for feature in EXPLICIT_FEATURES:
         if feature.kind == "categorical":
             explicit[feature.name] = explicit[feature.name].astype(pd.StringDtype("pyarrow"))
-    explicit["days_since_created"] = (cutoff - pd.Series(created)).dt.total_seconds() / 86_400
-    numeric = frame[[f.name for f in behaviour]].astype("float64")
+    explicit["days_since_created"] = (cutoff - created).dt.total_seconds() / 86_400
+    numeric = frame[[f.name for f in behaviour]]
     return pd.concat([ids, explicit, numeric], axis=1)
 
 

@@ -57,7 +57,8 @@ def running_totals(
     lead = np.asarray(population["lead_idx"], dtype=np.int64)
     cutoff = np.asarray(population["cutoff_day"], dtype=np.int64)
     longest = max(max(o) for o in offsets_of.values())
-    base = min(int(day.min()) if len(day) else 0, int(cutoff.min()) - longest)
+    base = min(int(day.min()) if len(day) else 0, int(cutoff.min()) if len(cutoff) else 0)
+    base -= longest
     span = np.int64(1) << 32
     key = np.asarray(daily["lead_idx"], dtype=np.int64) * span + (day - base)
     order = np.argsort(key, kind="stable")

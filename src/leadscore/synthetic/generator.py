@@ -472,7 +472,7 @@ def _persona_bias(bias: dict, names: tuple[str, ...]) -> np.ndarray:
 def _emit_sessions(seg, leads, sel, profile, vocab, buf, rng) -> None:
     row, stage, start, end = seg
     persona = leads["persona"][sel][row]
-    activity = leads["activity"][sel][row]
+    activity = leads["activity"][sel][row] * leads["volume"]
     sessions = rng.poisson(world.SESSIONS_PER_DAY[stage] * (end - start) * activity)
     s_row = np.repeat(row, sessions)
     s_stage = np.repeat(stage, sessions)
@@ -496,7 +496,7 @@ def _emit_sessions(seg, leads, sel, profile, vocab, buf, rng) -> None:
 def _emit_actions(seg, leads, sel, profile, vocab, buf, rng) -> None:
     row, stage, start, end = seg
     persona = leads["persona"][sel][row]
-    activity = leads["activity"][sel][row]
+    activity = leads["activity"][sel][row] * leads["volume"]
     types = tuple(dict.fromkeys(a[0] for a in world.ACTIONS[profile]))
     bias = _persona_bias(world.ACTION_PERSONA_BIAS, types)
     for event_type, details, rates in world.ACTIONS[profile]:
@@ -693,6 +693,7 @@ def generate(
     start: str = DEFAULT_START,
     end: str = DEFAULT_END,
     file_format: FileFormat = "parquet",
+    activity: float = 1.0,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> GenerationResult:
     """Write a synthetic dataset (the five tables plus ``ground_truth/``) to ``out_dir``.
@@ -711,6 +712,9 @@ def generate(
         Period of simulated behaviour (ISO dates, UTC midnight; ``end`` exclusive).
     file_format : {"parquet", "csv"}
         Format of the five tables (the ground truth is always Parquet).
+    activity : float
+        Multiplies the rate of web sessions and actions (not e-mails) to make heavier data for
+        benchmarks; who converts, and so the ground truth, does not change.
     on_progress : callable, optional
         Called with ``(leads done, leads total)`` after each chunk.
 
@@ -731,6 +735,8 @@ def generate(
         raise LeadscoreError(f"unknown format {file_format!r}: use parquet or csv.")
     if n_leads < 1:
         raise LeadscoreError("--leads must be at least 1.")
+    if not activity > 0:
+        raise LeadscoreError("--activity must be a positive number.")
     t_start, t_end = pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC")
     n_days = (t_end - t_start).days
     if n_days < 60:
@@ -745,6 +751,7 @@ def generate(
         acc = _make_accounts(max(1, math.ceil(n_leads / 3)), rng)
         acc_events = _make_account_events(acc, n_days, rng)
     leads = _make_leads(n_leads, profile, acc, n_days, rng)
+    leads["volume"] = activity
     emails = _emails(leads, acc, rng)
     titles = sample_titles(leads["seniority"], leads["department"], rng)
     if profile == "b2c":
@@ -832,6 +839,7 @@ def generate(
             "end": str(t_end),
             "n_days": n_days,
             "file_format": file_format,
+            "activity": activity,
         }
         (staging / TRUTH_DIR / "params.json").write_text(json.dumps(params, indent=2))
         paths = {name: files_target / p.relative_to(staging) for name, p in writer.paths.items()}
