@@ -158,7 +158,7 @@ def features(
     write_table(table.frame, out)
     write_table(table.catalogue_frame(), catalogue_path)
     frame = table.frame
-    summary = Table(title=f"Wrote {out} in {table.seconds:.1f} s")
+    summary = Table()
     for column in ("cutoff", "leads", "positives", "rate"):
         summary.add_column(column, justify="left" if column == "cutoff" else "right")
     for cutoff, group in frame.groupby("cutoff", sort=True):
@@ -169,6 +169,7 @@ def features(
             f"{group['label'].mean():.2%}",
         )
     console.print(summary)
+    console.print(f"Wrote {out} in {table.seconds:.1f} s.")
     console.print(
         f"{len(frame):,} rows, {int(frame['label'].sum()):,} positives, "
         f"{len(table.feature_names)} features ({table.horizon_days}-day horizon); "
