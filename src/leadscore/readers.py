@@ -36,14 +36,8 @@ class RawTable:
     #: Separator of a CSV file (``None`` for Parquet).
     delimiter: str | None = None
     encoding: str | None = None
-    #: Columns dropped because they had no name and no values (trailing separators).
-    dropped_empty_columns: int = 0
     #: Position of the frame's first row in the file (0 unless read in batches).
     first_row: int = 0
-
-    @property
-    def is_csv(self) -> bool:
-        return self.delimiter is not None
 
 
 def normalise_column_name(name: str) -> str:
@@ -158,7 +152,7 @@ def _csv_raw(path: Path, table: pa.Table, delimiter: str, encoding: str, first: 
     frame = table.to_pandas(types_mapper=_text_types_mapper)
     empty_unnamed = [c for c in frame.columns if not str(c).strip() and frame[c].isna().all()]
     frame = frame.drop(columns=empty_unnamed)
-    return RawTable(frame, path, delimiter, encoding, len(empty_unnamed), first_row=first)
+    return RawTable(frame, path, delimiter, encoding, first_row=first)
 
 
 def _text_types_mapper(dtype: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:

@@ -24,9 +24,7 @@ import pandas as pd
 
 from leadscore.features.catalogue import Feature
 from leadscore.features.titles import normalise_titles
-from leadscore.settings import DEPARTMENTS, SENIORITY_LEVELS, Settings
-
-EMAIL_TYPES = ("corporate", "freemail", "education", "competitor", "internal", "unknown")
+from leadscore.settings import Settings
 
 
 def email_domain_type(emails: pd.Series, settings: Settings) -> pd.Series:
@@ -180,16 +178,3 @@ def explicit_features(
         index=leads.index,
     )
     return frame
-
-
-def categorical_vocabulary(settings: Settings) -> dict[str, tuple[str, ...]]:
-    """The categories of each categorical feature with a fixed vocabulary (stable encodings)."""
-    return {
-        "seniority": SENIORITY_LEVELS,
-        "department": DEPARTMENTS,
-        "email_domain_type": EMAIL_TYPES,
-        "employees_band": tuple(band_labels(settings.bands["employees"])),
-        "revenue_band": tuple(band_labels(settings.bands["annual_revenue"])),
-        "age_band": tuple(band_labels(settings.bands["age"])),
-        "income_band": tuple(band_labels(settings.bands["income"])),
-    }

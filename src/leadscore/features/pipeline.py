@@ -45,7 +45,6 @@ from leadscore.features.explicit import EXPLICIT_FEATURES, explicit_features
 from leadscore.features.windows import running_totals
 from leadscore.settings import Settings, load_settings
 
-ID_COLUMNS = ["lead_id", "account_id", "cutoff"]
 #: Leads whose running totals are computed together (bounds memory on large data).
 LEADS_PER_BLOCK = 25_000
 LABEL = "label"
