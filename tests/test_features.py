@@ -333,3 +333,36 @@ def test_nobody_to_score_gives_an_empty_table_with_every_column(fixture_dir: Pat
     table = build_scoring_table(fixture_dir, "2024-01-01", interim_dir=tempfile.mkdtemp(), now=NOW)
     assert len(table.frame) == 0
     assert list(table.frame.columns[3:]) == table.feature_names
+
+
+def test_b2c_data_without_accounts(tmp_path: Path) -> None:
+    from leadscore.synthetic import generate
+
+    generate(tmp_path / "b2c", profile="b2c", n_leads=1500, seed=4)
+    frame = _table(tmp_path / "b2c", cutoffs=[pd.Timestamp("2025-06-01", tz="UTC")])
+    assert frame["age_band"].notna().mean() > 0.8
+    assert frame["account_hiring_90d"].isna().all()
+    assert frame["n_actions_90d"].sum() > 0
+
+
+def test_csv_and_parquet_exports_give_the_same_table(tmp_path: Path) -> None:
+    from leadscore.synthetic import generate
+
+    generate(tmp_path / "csv", n_leads=800, seed=4, file_format="csv")
+    generate(tmp_path / "parquet", n_leads=800, seed=4)
+    cutoffs = [pd.Timestamp("2025-06-01", tz="UTC")]
+    pd.testing.assert_frame_equal(
+        _table(tmp_path / "csv", cutoffs=cutoffs), _table(tmp_path / "parquet", cutoffs=cutoffs)
+    )
+
+
+def test_same_data_same_features_bit_for_bit(synthetic_b2b: Path, tmp_path: Path) -> None:
+    cutoffs = ["2025-03-01", "2025-09-01"]
+    first = build_training_table(synthetic_b2b, cutoffs, 90, interim_dir=tmp_path / "a", now=NOW)
+    again = build_training_table(synthetic_b2b, cutoffs, 90, interim_dir=tmp_path / "b", now=NOW)
+    for column in first.frame.columns:
+        left, right = first.frame[column].to_numpy(), again.frame[column].to_numpy()
+        assert left.dtype == right.dtype
+        assert (pd.isna(left) == pd.isna(right)).all() and (
+            left[~pd.isna(left)] == right[~pd.isna(right)]
+        ).all(), column

@@ -114,12 +114,16 @@ def last_day_columns(settings: Settings) -> list[str]:
 
 
 def recent_sql(daily: str, cutoffs: str, settings: Settings) -> str:
-    """Decayed engagement (ages in whole days) and the busiest day, within the look-back."""
+    """Decayed engagement (ages in whole days) and the busiest day, within the look-back.
+
+    ``fsum`` (compensated summation) keeps the sums independent of the order in which parallel
+    threads add them up, so the same data gives the same features bit for bit.
+    """
     decays = []
     for h in settings.half_lives_days:
         for what in ("act", "intent"):
             decays.append(
-                f"SUM(d.{what} * pow(0.5, (c.cutoff_day - d.day) / {h})) AS decay_{what}_{h:g}"
+                f"fsum(d.{what} * pow(0.5, (c.cutoff_day - d.day) / {h})) AS decay_{what}_{h:g}"
             )
     return f"""
 SELECT d.lead_idx, c.cutoff_day,
@@ -466,7 +470,7 @@ def rollup_sql(population: str, totals: str, recent: str, settings: Settings) ->
     """Per account and cutoff: engaged contacts and total decayed engagement."""
     e = settings.engaged_days
     decays = ", ".join(
-        f"SUM(COALESCE(r.decay_act_{h:g}, 0)) AS decay_act_{h:g}" for h in settings.half_lives_days
+        f"fsum(COALESCE(r.decay_act_{h:g}, 0)) AS decay_act_{h:g}" for h in settings.half_lives_days
     )
     return f"""
 SELECT p.account_idx, p.cutoff_day,
