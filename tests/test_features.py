@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from conftest import NOW, write_tables
 from leadscore.contract import EVENT_TYPES
+from leadscore.dataset import stage_dataset
 from leadscore.errors import LeadscoreError
 from leadscore.features.pipeline import (
     build_scoring_table,
@@ -366,3 +367,38 @@ def test_same_data_same_features_bit_for_bit(synthetic_b2b: Path, tmp_path: Path
         assert (pd.isna(left) == pd.isna(right)).all() and (
             left[~pd.isna(left)] == right[~pd.isna(right)]
         ).all(), column
+
+
+def test_portable_sql_running_totals_equal_the_numpy_ones(tmp_path: Path) -> None:
+    import duckdb
+
+    from leadscore.features import behaviour
+    from leadscore.features.windows import running_totals
+    from leadscore.settings import load_settings
+    from leadscore.synthetic import generate
+
+    generate(tmp_path / "data", n_leads=1500, seed=8)
+    staged = stage_dataset(tmp_path / "data", interim_dir=tmp_path / "interim", now=NOW)
+    settings = load_settings()
+    con = duckdb.connect()
+    keys = staged.leads[["lead_id"]].assign(lead_idx=range(len(staged.leads)))
+    con.register("keys", keys)
+    events = f"read_parquet({behaviour.lit(str(staged.paths['events']))})"
+    cutoff_days = [20120, 20180, 20240]  # 2025-02-01, 2025-04-02, 2025-06-01
+    con.execute(f"CREATE TABLE daily AS {behaviour.daily_sql(events, 'keys', 20240, settings)}")
+    con.execute(
+        "CREATE TABLE population AS SELECT lead_idx, c AS cutoff_day FROM keys, "
+        f"unnest({cutoff_days}) AS t(c)"
+    )
+    by_sql = con.sql(behaviour.running_totals_sql("daily", "population", settings)).df()
+    by_numpy = running_totals(
+        con.execute("SELECT * FROM daily").fetchnumpy(),
+        con.execute("SELECT * FROM population").fetchnumpy(),
+        behaviour.boundaries(settings),
+        behaviour.last_day_columns(settings),
+    ).to_pandas()
+    order = ["lead_idx", "cutoff_day"]
+    by_sql = by_sql.sort_values(order).reset_index(drop=True)
+    by_numpy = by_numpy.sort_values(order).reset_index(drop=True)[by_sql.columns]
+    assert len(by_sql) == 3 * 1500
+    pd.testing.assert_frame_equal(by_sql, by_numpy, check_dtype=False)
