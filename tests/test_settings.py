@@ -88,3 +88,8 @@ def test_bad_title_rules_are_named(tmp_path: Path) -> None:
 def test_missing_settings_file(tmp_path: Path) -> None:
     with pytest.raises(LeadscoreError, match="settings file not found"):
         load_settings(tmp_path / "nope.yaml")
+
+
+def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(LeadscoreError, match="given twice"):
+        load_settings(_user(tmp_path, "burst_days: 14\nburst_days: 7\n"))

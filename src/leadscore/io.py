@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import yaml
 
 from leadscore.errors import LeadscoreError
 
@@ -93,3 +94,32 @@ def write_table(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         else:
             frame.to_csv(tmp, index=False)
     return path
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """A safe YAML loader that refuses a key given twice (YAML would keep the last silently)."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} is given twice", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: str | os.PathLike[str], what: str) -> dict:
+    """Read a YAML mapping, with clear errors for a missing file, bad YAML or repeated keys."""
+    path = Path(path)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+    except FileNotFoundError:
+        raise LeadscoreError(f"{path}: {what} not found.") from None
+    except yaml.YAMLError as exc:
+        raise LeadscoreError(f"{path}: not valid YAML ({exc}).") from None
+    if not isinstance(data, dict):
+        raise LeadscoreError(f"{path}: expected a mapping of settings at the top level.")
+    return data

@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from leadscore.contract import EVENT_TYPES, PAGE_CATEGORIES
 from leadscore.errors import LeadscoreError
+from leadscore.io import read_yaml
 
 DEFAULT_SETTINGS = Path(__file__).with_name("settings.yaml")
 SENIORITY_LEVELS = ("c_level", "vp", "director", "manager", "individual", "student", "unknown")
@@ -89,15 +88,7 @@ class Settings:
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise LeadscoreError(f"{path}: settings file not found.") from None
-    except yaml.YAMLError as exc:
-        raise LeadscoreError(f"{path}: not valid YAML ({exc}).") from None
-    if not isinstance(data, dict):
-        raise LeadscoreError(f"{path}: expected a mapping of settings at the top level.")
-    return data
+    return read_yaml(path, "settings file")
 
 
 class _Checker:

@@ -1,0 +1,1 @@
+"""Models: the hand-set points sheet, learned points and (later) LightGBM."""

@@ -1,0 +1,341 @@
+"""The hand-set points model: a points sheet (``points.yaml``) applied to a feature table.
+
+Rules read the columns of a training or scoring table (:mod:`leadscore.features`). Attribute
+rules add to the fit score, behaviour rules to the engagement score; the total decides the MQL
+flag, the sub-scores the grade (fit letter A-D, engagement number 1-4, A1 best).
+
+A rule's *units* are what it counts: 1 or 0 for attribute rules and ``ever`` rules, the number
+of events (at most ``cap / points``) for count rules. Its points are ``points * units``. The
+learned points model (:mod:`leadscore.modeling.scorecard`) fits weights on the same units.
+
+``half_life`` rules weigh events by age using the table's windows: the events of each band
+between two windows (0-7, 7-30, 30-90, 90-365 days) count ``0.5 ** (band middle / half_life)``
+each, an approximation of exponential decay at the resolution of the windows.
+
+Examples
+--------
+>>> import pandas as pd
+>>> sheet = load_points_sheet()
+>>> sheet.rule("pricing_page").columns[:2]
+('n_page_pricing_7d', 'n_page_pricing_30d')
+>>> sheet.mql_threshold
+60.0
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.isotonic import IsotonicRegression
+from sklearn.utils.validation import check_is_fitted
+
+from leadscore.errors import LeadscoreError
+from leadscore.io import read_yaml
+
+DEFAULT_POINTS = Path(__file__).resolve().parents[1] / "points.yaml"
+SECTIONS = ("fit", "engagement", "negative")
+_WINDOWS = (7, 30, 90, 365)
+_RULE_KEYS = {
+    "feature",
+    "is",
+    "at_least",
+    "event",
+    "page",
+    "window",
+    "half_life",
+    "ever",
+    "points",
+    "cap",
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One line of the points sheet."""
+
+    name: str
+    section: str
+    kind: Literal["is", "at_least", "window", "half_life", "ever"]
+    points: float
+    columns: tuple[str, ...]
+    values: tuple[Any, ...] = ()
+    threshold: float = 0.0
+    cap: float | None = None
+    half_life: float | None = None
+
+    @property
+    def score(self) -> Literal["fit", "engagement"]:
+        """Attribute rules count towards fit, behaviour rules towards engagement."""
+        return "fit" if self.kind in ("is", "at_least") else "engagement"
+
+    @property
+    def max_units(self) -> float:
+        if self.kind in ("window", "half_life") and self.cap is not None:
+            return self.cap / self.points
+        return 1.0 if self.kind in ("is", "at_least", "ever") else math.inf
+
+    @property
+    def unit(self) -> str:
+        """What one unit of the rule is, in words (for the points sheet)."""
+        if self.kind in ("window", "half_life"):
+            limit = "" if math.isinf(self.max_units) else f", at most {self.max_units:g}"
+            return f"per event{limit}"
+        return "when it applies"
+
+    def units(self, table: pd.DataFrame) -> np.ndarray:
+        """The rule's units for every row of ``table``."""
+        missing = [c for c in self.columns if c not in table.columns]
+        if missing:
+            raise LeadscoreError(
+                f"points rule '{self.name}' needs column(s) {', '.join(missing)}, which the "
+                "table does not have; is it a leadscore training or scoring table?"
+            )
+        first = table[self.columns[0]]
+        if self.kind == "is":
+            return first.isin(list(self.values)).to_numpy(dtype=float)
+        if self.kind in ("at_least", "ever"):
+            return (first >= self.threshold).fillna(False).to_numpy(dtype=float)
+        counts = table[list(self.columns)].fillna(0).to_numpy(dtype=float)
+        if self.kind == "window":
+            units = counts[:, 0]
+        else:  # half-life: band counts weighted by the age of the band's middle
+            edges = (0, *_WINDOWS)
+            bands = np.diff(np.column_stack([np.zeros(len(counts)), counts]), axis=1)
+            middles = [(lo + hi) / 2 for lo, hi in itertools.pairwise(edges)]
+            weights = np.array([0.5 ** (m / self.half_life) for m in middles])
+            units = bands @ weights
+        return np.minimum(units, self.max_units)
+
+
+@dataclass(frozen=True)
+class PointsSheet:
+    """A validated points sheet (see ``points.yaml``)."""
+
+    rules: tuple[Rule, ...]
+    fit_letters: tuple[tuple[str, float], ...]
+    engagement_numbers: tuple[tuple[str, float], ...]
+    mql_threshold: float
+    source: str
+
+    def rule(self, name: str) -> Rule:
+        for rule in self.rules:
+            if rule.name == name:
+                return rule
+        raise KeyError(name)
+
+    @property
+    def names(self) -> list[str]:
+        return [r.name for r in self.rules]
+
+
+def _rule(name: str, section: str, spec: Any, source: str) -> Rule:
+    where = f"{source}: points rule '{name}'"
+    if not isinstance(spec, dict):
+        raise LeadscoreError(f"{where} must be a mapping such as {{event: ..., points: ...}}")
+    unknown = sorted(set(spec) - _RULE_KEYS)
+    if unknown:
+        raise LeadscoreError(f"{where} has unknown key(s) {', '.join(unknown)}")
+    points = spec.get("points")
+    if isinstance(points, bool) or not isinstance(points, int | float) or points == 0:
+        raise LeadscoreError(f"{where} needs non-zero 'points', not {points!r}")
+    cap = spec.get("cap")
+    if cap is not None and (not isinstance(cap, int | float) or cap * points <= 0):
+        raise LeadscoreError(f"{where}: 'cap' must have the sign of 'points'")
+    if "feature" in spec:
+        feature = str(spec["feature"])
+        if "is" in spec:
+            values = spec["is"] if isinstance(spec["is"], list) else [spec["is"]]
+            return Rule(name, section, "is", float(points), (feature,), tuple(values))
+        if "at_least" in spec:
+            return Rule(
+                name,
+                section,
+                "at_least",
+                float(points),
+                (feature,),
+                threshold=float(spec["at_least"]),
+            )
+        raise LeadscoreError(f"{where} with 'feature' needs 'is' or 'at_least'")
+    if ("event" in spec) == ("page" in spec):
+        raise LeadscoreError(f"{where} needs exactly one of 'feature', 'event' or 'page'")
+    base = f"n_{spec['event']}" if "event" in spec else f"n_page_{spec['page']}"
+    if spec.get("ever"):
+        return Rule(name, section, "ever", float(points), (f"{base}_ever",), threshold=1.0)
+    if "window" in spec:
+        window = spec["window"]
+        if window not in _WINDOWS:
+            raise LeadscoreError(f"{where}: 'window' must be one of {_WINDOWS}, not {window!r}")
+        return Rule(
+            name,
+            section,
+            "window",
+            float(points),
+            (f"{base}_{window}d",),
+            cap=None if cap is None else float(cap),
+        )
+    if "half_life" in spec:
+        half_life = spec["half_life"]
+        if isinstance(half_life, bool) or not isinstance(half_life, int | float) or half_life <= 0:
+            raise LeadscoreError(f"{where}: 'half_life' must be a positive number of days")
+        return Rule(
+            name,
+            section,
+            "half_life",
+            float(points),
+            tuple(f"{base}_{w}d" for w in _WINDOWS),
+            cap=None if cap is None else float(cap),
+            half_life=float(half_life),
+        )
+    raise LeadscoreError(f"{where} needs 'window', 'half_life' or 'ever: true'")
+
+
+def _bands(raw: Any, key: str, source: str) -> tuple[tuple[str, float], ...]:
+    if not isinstance(raw, dict) or not raw:
+        raise LeadscoreError(f"{source}: '{key}' must map grades to minimum points")
+    bands = tuple((str(k), float(v)) for k, v in raw.items())
+    if [v for _, v in bands] != sorted((v for _, v in bands), reverse=True):
+        raise LeadscoreError(f"{source}: '{key}' must go from the best grade down")
+    return bands
+
+
+def load_points_sheet(path: str | Path | None = None) -> PointsSheet:
+    """Load and validate a points sheet (default: the shipped ``points.yaml``)."""
+    path = Path(path) if path is not None else DEFAULT_POINTS
+    raw = read_yaml(path, "points sheet")
+    source = str(path)
+    unknown = sorted(set(raw) - {*SECTIONS, "fit_letters", "engagement_numbers", "mql_threshold"})
+    if unknown:
+        raise LeadscoreError(f"{source}: unknown key(s) {', '.join(unknown)}")
+    rules = []
+    for section in SECTIONS:
+        for name, spec in (raw.get(section) or {}).items():
+            rules.append(_rule(str(name), section, spec, source))
+    if not rules:
+        raise LeadscoreError(f"{source}: the sheet has no rules")
+    names = [r.name for r in rules]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise LeadscoreError(f"{source}: rule name(s) used twice: {', '.join(duplicated)}")
+    threshold = raw.get("mql_threshold")
+    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+        raise LeadscoreError(f"{source}: 'mql_threshold' must be a number of points")
+    return PointsSheet(
+        rules=tuple(rules),
+        fit_letters=_bands(raw.get("fit_letters"), "fit_letters", source),
+        engagement_numbers=_bands(raw.get("engagement_numbers"), "engagement_numbers", source),
+        mql_threshold=float(threshold),
+        source=source,
+    )
+
+
+def _as_sheet(sheet: str | Path | PointsSheet | None) -> PointsSheet:
+    return sheet if isinstance(sheet, PointsSheet) else load_points_sheet(sheet)
+
+
+def rule_units(sheet: PointsSheet, table: pd.DataFrame) -> pd.DataFrame:
+    """Units of every rule for every row (rule names as columns)."""
+    return pd.DataFrame({r.name: r.units(table) for r in sheet.rules}, index=table.index)
+
+
+def _grade(points: np.ndarray, bands: tuple[tuple[str, float], ...], worst: str) -> np.ndarray:
+    grade = np.full(len(points), worst, dtype=object)
+    for label, minimum in reversed(bands):  # best band last, so it wins
+        grade[points >= minimum] = label
+    return grade
+
+
+class PointsModel(ClassifierMixin, BaseEstimator):
+    """The hand-set points sheet as a scikit-learn classifier.
+
+    ``fit`` learns only a monotone (isotonic) calibration from total points to probability, so
+    the sheet can be compared with learned models on log loss and Brier as well as ranking.
+
+    Parameters
+    ----------
+    sheet : str, Path or PointsSheet, optional
+        The points sheet; default: the shipped ``points.yaml``.
+
+    Attributes
+    ----------
+    sheet_ : PointsSheet
+    calibrator_ : IsotonicRegression
+        Total points to probability of converting.
+    classes_ : ndarray of shape (2,)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from leadscore.modeling.points import PointsModel
+    >>> model = PointsModel()
+    >>> model.get_params()
+    {'sheet': None}
+    """
+
+    def __init__(self, sheet: str | Path | PointsSheet | None = None) -> None:
+        self.sheet = sheet
+
+    def fit(self, X: pd.DataFrame, y) -> PointsModel:
+        self.sheet_ = _as_sheet(self.sheet)
+        labels = np.asarray(y)
+        self.classes_ = np.array([0, 1])
+        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
+        self.n_features_in_ = len(self.feature_names_in_)
+        self.calibrator_ = IsotonicRegression(
+            y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip"
+        ).fit(self.points(X), labels)
+        return self
+
+    def _sheet(self) -> PointsSheet:
+        return self.sheet_ if hasattr(self, "sheet_") else _as_sheet(self.sheet)
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Each rule's points for each lead (one column per rule)."""
+        sheet = self._sheet()
+        units = rule_units(sheet, X)
+        return units * np.array([r.points for r in sheet.rules])
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.asarray(self._sheet().names, dtype=object)
+
+    def points(self, X: pd.DataFrame) -> np.ndarray:
+        """Total points of each lead."""
+        return self.transform(X).sum(axis=1).to_numpy()
+
+    def score_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        """Total, fit and engagement points, grades (A1 best) and the MQL flag per lead."""
+        sheet = self._sheet()
+        rule_points = self.transform(X)
+        fit_rules = [r.name for r in sheet.rules if r.score == "fit"]
+        fit = rule_points[fit_rules].sum(axis=1).to_numpy()
+        total = rule_points.sum(axis=1).to_numpy()
+        engagement = total - fit
+        letter = _grade(fit, sheet.fit_letters, "D")
+        number = _grade(engagement, sheet.engagement_numbers, "4")
+        return pd.DataFrame(
+            {
+                "points": total,
+                "fit_points": fit,
+                "engagement_points": engagement,
+                "fit_grade": letter,
+                "engagement_grade": number,
+                "grade": letter + number,
+                "is_mql": total >= sheet.mql_threshold,
+            },
+            index=X.index,
+        )
+
+    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "calibrator_")
+        p = self.calibrator_.predict(self.points(X))
+        return np.column_stack([1 - p, p])
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        """1 for marketing-qualified leads (total points at or above the MQL threshold)."""
+        return (self.points(X) >= self._sheet().mql_threshold).astype(int)

@@ -1,0 +1,129 @@
+"""The hand-set points model: rule arithmetic, grades, calibration, estimator conventions."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from conftest import NOW
+from leadscore.errors import LeadscoreError
+from leadscore.features.pipeline import build_training_table
+from leadscore.modeling.points import PointsModel, load_points_sheet
+
+SHEET = """
+fit:
+  boss: {feature: seniority, is: [c_level, vp], points: 20}
+  big: {feature: employees, at_least: 250, points: 10}
+engagement:
+  pricing: {page: pricing, window: 30, points: 10, cap: 30}
+  opens: {event: email_open, half_life: 7, points: 4}
+negative:
+  careers: {page: careers, window: 90, points: -5, cap: -10}
+  unsub: {event: unsubscribe, ever: true, points: -20}
+fit_letters: {A: 30, B: 20, C: 10}
+engagement_numbers: {1: 30, 2: 15, 3: 5}
+mql_threshold: 40
+"""
+LEADS = pd.DataFrame(
+    {
+        "seniority": ["vp", "manager", "c_level"],
+        "employees": [300.0, np.nan, 10.0],
+        "n_page_pricing_30d": [5.0, 1.0, 0.0],
+        "n_email_open_7d": [1.0, 0.0, 0.0],
+        "n_email_open_30d": [3.0, 0.0, 0.0],
+        "n_email_open_90d": [3.0, 0.0, 0.0],
+        "n_email_open_365d": [4.0, 0.0, 0.0],
+        "n_page_careers_90d": [0.0, 3.0, 1.0],
+        "n_unsubscribe_ever": [0.0, 1.0, 0.0],
+    }
+)
+
+
+@pytest.fixture
+def sheet(tmp_path: Path):
+    path = tmp_path / "points.yaml"
+    path.write_text(SHEET)
+    return load_points_sheet(path)
+
+
+def test_rule_points_are_exact(sheet) -> None:
+    points = PointsModel(sheet).transform(LEADS)
+    assert points["boss"].tolist() == [20, 0, 20]
+    assert points["big"].tolist() == [10, 0, 0]  # missing head count: no points
+    assert points["pricing"].tolist() == [30, 10, 0]  # 5 visits capped at 30 points
+    assert points["careers"].tolist() == [0, -10, -5]  # negative cap
+    assert points["unsub"].tolist() == [0, -20, 0]
+    # half-life 7: one open in the 0-7 band (middle 3.5 days), two in 7-30 (18.5), one in 90-365
+    expected = 4 * (0.5 ** (3.5 / 7) + 2 * 0.5 ** (18.5 / 7) + 0.5 ** (227.5 / 7))
+    assert points["opens"].iloc[0] == pytest.approx(expected)
+    assert list(points.columns) == list(PointsModel(sheet).get_feature_names_out())
+
+
+def test_grades_and_mql(sheet) -> None:
+    scores = PointsModel(sheet).score_frame(LEADS)
+    assert scores["fit_points"].tolist() == [30, 0, 20]
+    assert scores["fit_grade"].tolist() == ["A", "D", "B"]
+    assert scores["engagement_points"].iloc[0] == pytest.approx(30 + 4 * 1.9375, rel=0.1)
+    assert scores["engagement_grade"].tolist() == ["1", "4", "4"]
+    assert scores["grade"].tolist() == ["A1", "D4", "B4"]
+    assert scores["is_mql"].tolist() == [True, False, False]
+    assert PointsModel(sheet).predict(LEADS).tolist() == [1, 0, 0]
+
+
+def test_estimator_conventions(sheet) -> None:
+    model = PointsModel(sheet)
+    assert clone(model).get_params() == {"sheet": sheet}
+    labels = np.array([1, 0, 0])
+    assert model.fit(LEADS, labels) is model
+    proba = model.predict_proba(LEADS)
+    assert proba.shape == (3, 2)
+    assert np.allclose(proba.sum(axis=1), 1)
+    order = np.argsort(model.points(LEADS))
+    assert (np.diff(proba[order, 1]) >= 0).all(), "calibration must follow the points"
+    assert list(model.feature_names_in_) == list(LEADS.columns)
+
+
+def test_missing_column_is_a_clear_error(sheet) -> None:
+    with pytest.raises(
+        LeadscoreError, match=r"rule 'pricing' needs column\(s\) n_page_pricing_30d"
+    ):
+        PointsModel(sheet).transform(LEADS.drop(columns=["n_page_pricing_30d"]))
+
+
+@pytest.mark.parametrize(
+    ("change", "fragment"),
+    [
+        ("points: 20}", "points: 0}"),
+        ("cap: 30}", "cap: -30}"),
+        ("window: 30, points: 10", "window: 14, points: 10"),
+        ("ever: true", "ever: false"),
+        ("mql_threshold: 40", "mql_threshold: many"),
+        ("fit_letters: {A: 30, B: 20, C: 10}", "fit_letters: {A: 10, B: 20}"),
+        ("  big:", "  boss:"),
+        ("negative:", "negatives:"),
+    ],
+    ids=["zero-points", "cap-sign", "odd-window", "no-window", "threshold", "bands", "dup", "key"],
+)
+def test_bad_sheets_name_the_file_and_the_rule(tmp_path: Path, change, fragment) -> None:
+    path = tmp_path / "points.yaml"
+    path.write_text(SHEET.replace(change, fragment, 1))
+    with pytest.raises(LeadscoreError) as caught:
+        load_points_sheet(path)
+    assert "points.yaml" in str(caught.value)
+
+
+def test_default_sheet_grades_order_real_conversion(synthetic_b2b: Path) -> None:
+    table = build_training_table(
+        synthetic_b2b, ["2025-03-01", "2025-06-01"], 90, interim_dir=tempfile.mkdtemp(), now=NOW
+    ).frame
+    scores = PointsModel().fit(table, table["label"]).score_frame(table)
+    rate = table["label"].groupby(scores["grade"]).mean()
+    assert rate["A1"] > 3 * table["label"].mean() > 3 * rate["D4"]
+    mql = scores["is_mql"]
+    assert 0.02 < mql.mean() < 0.5
+    assert table.loc[mql, "label"].mean() > 2 * table.loc[~mql, "label"].mean()
