@@ -15,7 +15,7 @@ PROFILE ?= b2b
 CUTOFFS ?= monthly:2025-01-01:2025-12-01
 HORIZON ?= 90
 
-.PHONY: help setup demo data validate oracle features test lint format bench clean
+.PHONY: help setup demo data validate oracle features train test lint format bench clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -44,7 +44,10 @@ features: $(STAMP) ## Build the training table data/processed/training.parquet (
 	$(BIN)/leadscore features --data $(DATA) --cutoffs $(CUTOFFS) --horizon-days $(HORIZON) \
 		--out data/processed/training.parquet
 
-demo: data validate oracle features ## Run the whole job end to end on the synthetic defaults
+train: $(STAMP) ## Train and compare hand-set points, learned points and LightGBM (reports/)
+	$(BIN)/leadscore train --data $(DATA) --cutoffs $(CUTOFFS) --horizon-days $(HORIZON)
+
+demo: data validate oracle features train ## Run the whole job end to end on the synthetic defaults
 
 test: lint ## Lint (ruff) and run the test suite (pytest, doctests included)
 	$(BIN)/python -m pytest

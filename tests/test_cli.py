@@ -123,3 +123,33 @@ def test_features_writes_the_table_and_its_catalogue(tmp_path: Path) -> None:
     assert censored.returncode == 1
     assert "censored" in censored.stderr
     assert "Traceback" not in censored.stderr
+
+
+def test_train_compares_the_three_models(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert _leadscore("generate", "--out", str(data), "--leads", "3000").returncode == 0
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "leadscore",
+            "train",
+            "--data",
+            str(data),
+            "--out-dir",
+            str(tmp_path / "reports"),
+        ],
+        capture_output=True,
+        text=True,
+        env={"COLUMNS": "250", "LEADSCORE_HOME": str(tmp_path)},
+    )
+    assert result.returncode == 0, result.stderr
+    for model in ("hand_set_points", "learned_points", "lightgbm"):
+        assert model in result.stdout
+    assert "oracle roc auc" in result.stdout
+    import pandas as pd
+
+    metrics = pd.read_csv(tmp_path / "reports" / "model_comparison.csv")
+    assert metrics["model"].tolist() == ["hand_set_points", "learned_points", "lightgbm"]
+    assert (tmp_path / "reports" / "points_comparison.csv").is_file()
+    assert "@" not in result.stdout + result.stderr

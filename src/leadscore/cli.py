@@ -178,6 +178,81 @@ def features(
 
 
 @app.command()
+def train(
+    data: Annotated[Path, typer.Option(help="Folder with the exported tables.")] = (
+        config.DEMO_DATA_DIR
+    ),
+    cutoffs: Annotated[
+        str, typer.Option(help="Cutoffs spanning train, validation and test periods.")
+    ] = "monthly:2025-01-01:2025-12-01",
+    horizon_days: Annotated[int, typer.Option(help="Label window after each cutoff.")] = 90,
+    points: Annotated[
+        Path | None, typer.Option(help="Your points sheet (default: the shipped one).")
+    ] = None,
+    settings: Annotated[Path | None, typer.Option(help="Your feature settings YAML.")] = None,
+    out_dir: Annotated[Path, typer.Option(help="Where the comparison files go.")] = (
+        config.REPORTS_DIR
+    ),
+) -> None:
+    """Train hand-set points, learned points and LightGBM; compare them on the latest leads."""
+    from leadscore.features.pipeline import build_training_table
+    from leadscore.modeling.compare import compare_models
+
+    with _progress() as progress:
+        task = progress.add_task("Building features", total=8)
+
+        def step(name: str) -> None:
+            progress.update(task, advance=1, description=name)
+
+        table = build_training_table(data, cutoffs, horizon_days, settings=settings, on_step=step)
+        progress.update(task, description="training the three models")
+        oracle_table = None
+        if (Path(data) / "ground_truth").is_dir():
+            from leadscore.synthetic import conversion_probability
+
+            oracle_table = conversion_probability(data, table.cutoffs, horizon_days)
+        result = compare_models(table.frame, horizon_days, sheet=points, oracle=oracle_table)
+        progress.update(task, advance=1)
+    split = result.split
+    console.print(
+        f"Train {split.train[0]:%Y-%m-%d}..{split.train[-1]:%Y-%m-%d}, "
+        f"validation {split.valid:%Y-%m-%d}, test {split.test:%Y-%m-%d} "
+        f"({len(result.test_scores):,} leads)."
+    )
+    shown = [
+        "roc_auc",
+        "pr_auc",
+        "log_loss",
+        "brier",
+        "ece",
+        "capture_top_10pct",
+        "lift_top_10pct",
+        "selected_share",
+        "precision_at_threshold",
+        "recall_at_threshold",
+    ]
+    if "oracle_roc_auc" in result.metrics.columns:
+        shown.append("oracle_roc_auc")
+    summary = Table(title="Held-out comparison (latest cutoff)")
+    summary.add_column("model")
+    for column in shown:
+        summary.add_column(column.replace("_", " "), justify="right")
+    for name, row in result.metrics.iterrows():
+        summary.add_row(name, *(f"{row[c]:.3f}" for c in shown))
+    console.print(summary)
+    files = {
+        "model_comparison.csv": result.metrics.reset_index(),
+        "points_comparison.csv": result.points_sheet,
+        "grade_conversion.csv": result.test_scores.groupby("grade")["label"]
+        .agg(leads="size", conversion_rate="mean")
+        .reset_index(),
+    }
+    for name, frame in files.items():
+        write_table(frame, out_dir / name)
+    console.print(f"Wrote {', '.join(str(out_dir / n) for n in files)}.")
+
+
+@app.command()
 def oracle(
     data: Annotated[Path, typer.Option(help="A folder written by 'leadscore generate'.")] = (
         config.DEMO_DATA_DIR

@@ -1,0 +1,62 @@
+"""The three models side by side on the same held-out leads."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import NOW
+from leadscore.features.pipeline import build_training_table
+from leadscore.modeling.compare import MODEL_NAMES, compare_models
+from leadscore.synthetic import conversion_probability
+
+
+@pytest.fixture(scope="module")
+def comparison(synthetic_b2b: Path):
+    table = build_training_table(
+        synthetic_b2b,
+        "monthly:2025-01-01:2025-12-01",
+        90,
+        interim_dir=tempfile.mkdtemp(),
+        now=NOW,
+    )
+    oracle = conversion_probability(synthetic_b2b, table.cutoffs, 90)
+    return compare_models(table.frame, 90, oracle=oracle)
+
+
+def test_one_row_per_model_on_the_same_leads(comparison) -> None:
+    metrics = comparison.metrics
+    assert list(metrics.index) == list(MODEL_NAMES)
+    assert (metrics["leads"] == metrics["leads"].iloc[0]).all()
+    assert (metrics["conversion_rate"] == metrics["conversion_rate"].iloc[0]).all()
+    assert (comparison.test_scores["cutoff"] == comparison.split.test).all()
+
+
+def test_learned_models_rank_better_and_nobody_beats_the_oracle(comparison) -> None:
+    auc = comparison.metrics["roc_auc"]
+    assert auc["lightgbm"] > auc["hand_set_points"]
+    assert auc["learned_points"] > auc["hand_set_points"]
+    assert (auc < comparison.metrics["oracle_roc_auc"]).all()
+    assert (comparison.metrics["ece"] < 0.02).all()
+
+
+def test_lightgbm_hands_over_as_many_leads_as_the_hand_set_sheet(comparison) -> None:
+    share = comparison.metrics["selected_share"]
+    assert share["lightgbm"] == pytest.approx(share["hand_set_points"], abs=1e-3)
+    assert (
+        comparison.metrics.loc["lightgbm", "precision_at_threshold"]
+        > comparison.metrics.loc["hand_set_points", "precision_at_threshold"]
+    )
+
+
+def test_grade_grid_and_points_sheet(comparison) -> None:
+    rates = comparison.grades["conversion_rate"]
+    assert rates.loc["A", "1"] > rates.loc["D", "4"]
+    assert set(comparison.points_sheet["rule"]) >= {"demo_request", "competitor"}
+    scores = comparison.test_scores
+    assert np.isclose(scores.groupby("grade")["label"].mean()["A1"], rates.loc["A", "1"])
+    assert isinstance(scores["p_lightgbm"], pd.Series)
