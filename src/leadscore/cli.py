@@ -193,6 +193,12 @@ def train(
     out_dir: Annotated[Path, typer.Option(help="Where the comparison files go.")] = (
         config.REPORTS_DIR
     ),
+    track: Annotated[
+        bool, typer.Option(help="Log the run to MLflow and register the model.")
+    ] = True,
+    promote: Annotated[
+        bool, typer.Option(help="Make this model the champion even if it is not better.")
+    ] = False,
 ) -> None:
     """Train hand-set points, learned points and LightGBM; compare them on the latest leads."""
     from leadscore.features.pipeline import build_training_table
@@ -250,6 +256,24 @@ def train(
     for name, frame in files.items():
         write_table(frame, out_dir / name)
     console.print(f"Wrote {', '.join(str(out_dir / n) for n in files)}.")
+    if track:
+        from leadscore.modeling.tracking import log_comparison, tracking_uri
+
+        with err_console.status("Logging to MLflow"):
+            run_id, version, promoted = log_comparison(
+                result,
+                table.frame,
+                fingerprint=table.fingerprint,
+                horizon_days=horizon_days,
+                files={n: out_dir / n for n in files},
+                catalogue=table.catalogue_frame(),
+                promote=promote,
+            )
+        state = "now the champion" if promoted else "the champion stays"
+        console.print(
+            f"MLflow run {run_id} ({tracking_uri()}): registered leadscore version {version}, "
+            f"{state}."
+        )
 
 
 @app.command()
