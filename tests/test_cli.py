@@ -152,4 +152,6 @@ def test_train_compares_the_three_models(tmp_path: Path) -> None:
     metrics = pd.read_csv(tmp_path / "reports" / "model_comparison.csv")
     assert metrics["model"].tolist() == ["hand_set_points", "learned_points", "lightgbm"]
     assert (tmp_path / "reports" / "points_comparison.csv").is_file()
+    assert (tmp_path / "reports" / "figures" / "gains.png").is_file()
+    assert "MLflow run" in result.stdout
     assert "@" not in result.stdout + result.stderr

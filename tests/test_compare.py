@@ -60,3 +60,15 @@ def test_grade_grid_and_points_sheet(comparison) -> None:
     scores = comparison.test_scores
     assert np.isclose(scores.groupby("grade")["label"].mean()["A1"], rates.loc["A", "1"])
     assert isinstance(scores["p_lightgbm"], pd.Series)
+
+
+def test_figures_are_written_as_png(comparison, tmp_path) -> None:
+    from leadscore.plots import comparison_figures, figure_names
+
+    paths = comparison_figures(comparison, tmp_path / "figures")
+    assert tuple(paths) == figure_names()
+    for path in paths.values():
+        data = path.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        assert len(data) > 10_000
+    assert not list((tmp_path / "figures").glob(".*")), "temporary files left behind"

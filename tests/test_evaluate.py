@@ -20,11 +20,11 @@ SCORES = np.linspace(1, 0, 20)  # leads already sorted best first
 def test_capture_and_lift_in_the_top() -> None:
     m = ranking_metrics(LABELS, SCORES)
     # top 10 % = first 2 leads: 1 of 3 conversions; rate 0.5 against 0.15 overall
-    assert m["capture_top_10pct"] == pytest.approx(1 / 3)
-    assert m["lift_top_10pct"] == pytest.approx(0.5 / 0.15)
+    assert m["capture_at_10pct"] == pytest.approx(1 / 3)
+    assert m["lift_at_10pct"] == pytest.approx(0.5 / 0.15)
     # top 20 % = first 4 leads: 2 conversions
-    assert m["capture_top_20pct"] == pytest.approx(2 / 3)
-    assert m["capture_top_5pct"] == pytest.approx(1 / 3)  # at least one lead
+    assert m["capture_at_20pct"] == pytest.approx(2 / 3)
+    assert m["capture_at_5pct"] == pytest.approx(1 / 3)  # at least one lead
 
 
 def test_ece_is_zero_when_calibrated_and_large_when_not() -> None:
@@ -56,7 +56,7 @@ def test_evaluate_collects_everything() -> None:
         "ece",
         "precision_at_threshold",
         "oracle_roc_auc",
-        "lift_top_5pct",
+        "lift_at_5pct",
     ):
         assert key in m
     assert m["leads"] == 20

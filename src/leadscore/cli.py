@@ -231,8 +231,8 @@ def train(
         "log_loss",
         "brier",
         "ece",
-        "capture_top_10pct",
-        "lift_top_10pct",
+        "capture_at_10pct",
+        "lift_at_10pct",
         "selected_share",
         "precision_at_threshold",
         "recall_at_threshold",
@@ -255,7 +255,13 @@ def train(
     }
     for name, frame in files.items():
         write_table(frame, out_dir / name)
-    console.print(f"Wrote {', '.join(str(out_dir / n) for n in files)}.")
+    from leadscore.plots import comparison_figures
+
+    figures = comparison_figures(result, out_dir / "figures")
+    console.print(
+        f"Wrote {', '.join(str(out_dir / n) for n in files)} and {len(figures)} "
+        f"figures in {out_dir / 'figures'}."
+    )
     if track:
         from leadscore.modeling.tracking import log_comparison, tracking_uri
 

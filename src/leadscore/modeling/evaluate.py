@@ -9,7 +9,7 @@ Examples
 >>> labels = np.array([1, 0, 1, 0, 0, 0, 0, 0, 0, 0])
 >>> scores = np.array([.9, .8, .7, .1, .1, .1, .1, .1, .1, .1])
 >>> m = ranking_metrics(labels, scores)
->>> round(m["roc_auc"], 3), m["capture_top_20pct"], m["lift_top_20pct"]
+>>> round(m["roc_auc"], 3), m["capture_at_20pct"], m["lift_at_20pct"]
 (0.938, 0.5, 2.5)
 """
 
@@ -49,8 +49,8 @@ def _top(scores: np.ndarray, share: float) -> np.ndarray:
 def ranking_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     """ROC AUC, PR AUC, and lift and capture in the top 5/10/20 % of leads.
 
-    ``capture_top_10pct`` is the share of all conversions found in the top 10 % of leads;
-    ``lift_top_10pct`` their conversion rate over the overall rate.
+    ``capture_at_10pct`` is the share of all conversions found in the top 10 % of leads;
+    ``lift_at_10pct`` their conversion rate over the overall rate.
     """
     labels = np.asarray(labels, dtype=int)
     scores = np.asarray(scores, dtype=float)
@@ -61,7 +61,7 @@ def ranking_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     base = labels.mean()
     for share in TOP_SHARES:
         top = _top(scores, share)
-        name = f"top_{round(share * 100)}pct"
+        name = f"at_{round(share * 100)}pct"
         out[f"capture_{name}"] = labels[top].sum() / labels.sum()
         out[f"lift_{name}"] = labels[top].mean() / base
     return {k: float(v) for k, v in out.items()}

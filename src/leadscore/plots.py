@@ -1,0 +1,133 @@
+"""Figures of a model comparison, as PNG files (matplotlib, no display needed).
+
+Examples
+--------
+>>> figure_names()
+('roc', 'precision_recall', 'calibration', 'gains', 'grades')
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only; never needs a screen
+
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import precision_recall_curve, roc_curve
+
+from leadscore.io import atomic_path
+from leadscore.modeling.compare import MODEL_NAMES, Comparison
+
+_LABELS = {
+    "hand_set_points": "hand-set points",
+    "learned_points": "learned points",
+    "lightgbm": "LightGBM",
+}
+
+
+def figure_names() -> tuple[str, ...]:
+    return ("roc", "precision_recall", "calibration", "gains", "grades")
+
+
+def _save(fig, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def _curves(comparison: Comparison):
+    scores = comparison.test_scores
+    labels = scores["label"].to_numpy()
+    return labels, {name: scores[f"p_{name}"].to_numpy() for name in MODEL_NAMES}
+
+
+def comparison_figures(comparison: Comparison, out_dir: str | Path) -> dict[str, Path]:
+    """Write the five comparison figures to ``out_dir``; returns their paths by name."""
+    out_dir = Path(out_dir)
+    labels, probabilities = _curves(comparison)
+    when = f"test cutoff {comparison.split.test:%Y-%m-%d}, {len(labels):,} leads"
+    paths: dict[str, Path] = {}
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    for name, p in probabilities.items():
+        fpr, tpr, _ = roc_curve(labels, p)
+        auc = comparison.metrics.loc[name, "roc_auc"]
+        ax.plot(fpr, tpr, label=f"{_LABELS[name]} (AUC {auc:.3f})")
+    ax.plot([0, 1], [0, 1], ls=":", color="grey")
+    ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC — {when}")
+    ax.legend(loc="lower right")
+    paths["roc"] = _save(fig, out_dir / "roc.png")
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    for name, p in probabilities.items():
+        precision, recall, _ = precision_recall_curve(labels, p)
+        ap = comparison.metrics.loc[name, "pr_auc"]
+        ax.plot(recall, precision, label=f"{_LABELS[name]} (AP {ap:.3f})")
+    ax.axhline(labels.mean(), ls=":", color="grey", label="conversion rate")
+    ax.set(xlabel="recall", ylabel="precision", title=f"Precision-recall — {when}")
+    ax.legend(loc="upper right")
+    paths["precision_recall"] = _save(fig, out_dir / "precision_recall.png")
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    for name, p in probabilities.items():
+        bins = np.minimum((p * 10).astype(int), 9)
+        used = np.unique(bins)
+        ax.plot(
+            [p[bins == b].mean() for b in used],
+            [labels[bins == b].mean() for b in used],
+            marker="o",
+            label=_LABELS[name],
+        )
+    top = max(max(p.max() for p in probabilities.values()), labels.mean()) * 1.05
+    ax.plot([0, top], [0, top], ls=":", color="grey", label="perfect calibration")
+    ax.set(
+        xlabel="predicted probability",
+        ylabel="observed conversion rate",
+        title="Calibration (10 bins)",
+    )
+    ax.legend(loc="upper left")
+    paths["calibration"] = _save(fig, out_dir / "calibration.png")
+
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    share = np.arange(1, len(labels) + 1) / len(labels)
+    for name, p in probabilities.items():
+        ordered = labels[np.argsort(-p, kind="stable")]
+        ax.plot(share, np.cumsum(ordered) / labels.sum(), label=_LABELS[name])
+    ax.plot([0, 1], [0, 1], ls=":", color="grey", label="random")
+    ax.set(
+        xlabel="share of leads contacted (best first)",
+        ylabel="share of conversions",
+        title="Cumulative gains",
+    )
+    ax.legend(loc="lower right")
+    paths["gains"] = _save(fig, out_dir / "gains.png")
+
+    rates = comparison.grades["conversion_rate"]
+    counts = comparison.grades["leads"]
+    fig, ax = plt.subplots(figsize=(5.5, 4.5))
+    image = ax.imshow(rates.to_numpy(dtype=float), cmap="Greens")
+    for i in range(rates.shape[0]):
+        for j in range(rates.shape[1]):
+            if np.isfinite(rates.iloc[i, j]):
+                ax.text(
+                    j,
+                    i,
+                    f"{rates.iloc[i, j]:.1%}\nn={int(counts.iloc[i, j]):,}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                )
+    ax.set_xticks(range(len(rates.columns)), list(rates.columns))
+    ax.set_yticks(range(len(rates.index)), list(rates.index))
+    ax.set(
+        xlabel="engagement (1 best)",
+        ylabel="fit (A best)",
+        title="Conversion rate per grade (hand-set sheet)",
+    )
+    fig.colorbar(image, ax=ax, label="conversion rate")
+    paths["grades"] = _save(fig, out_dir / "grades.png")
+    return paths
