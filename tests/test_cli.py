@@ -138,6 +138,8 @@ def test_train_compares_the_three_models(tmp_path: Path) -> None:
             str(data),
             "--out-dir",
             str(tmp_path / "reports"),
+            "--metrics-out",
+            str(tmp_path / "m.json"),
         ],
         capture_output=True,
         text=True,
@@ -154,4 +156,23 @@ def test_train_compares_the_three_models(tmp_path: Path) -> None:
     assert (tmp_path / "reports" / "points_comparison.csv").is_file()
     assert (tmp_path / "reports" / "figures" / "gains.png").is_file()
     assert "MLflow run" in result.stdout
+    import json
+
+    written = json.loads((tmp_path / "m.json").read_text())
+    assert set(written["models"]) == {"points", "learned_points", "lightgbm"}
+    for name in (
+        "roc_auc",
+        "pr_auc",
+        "log_loss",
+        "brier",
+        "ece",
+        "capture_at_10pct",
+        "lift_at_10pct",
+    ):
+        assert name in written["models"]["lightgbm"]
+    assert written["oracle"]["roc_auc"] > written["models"]["lightgbm"]["roc_auc"]
+    assert written["n_train"] > written["n_test"] > 0
+    assert len(written["mlflow_run_id"]) == 32
+    runs = tmp_path / "mlruns"
+    assert list(runs.rglob("gains.png")), "figures are logged to MLflow"
     assert "@" not in result.stdout + result.stderr

@@ -402,3 +402,16 @@ def test_portable_sql_running_totals_equal_the_numpy_ones(tmp_path: Path) -> Non
     by_numpy = by_numpy.sort_values(order).reset_index(drop=True)[by_sql.columns]
     assert len(by_sql) == 3 * 1500
     pd.testing.assert_frame_equal(by_sql, by_numpy, check_dtype=False)
+
+
+def test_default_cutoffs_span_the_data_and_leave_one_horizon(fixture_dir: Path) -> None:
+    from leadscore.features.pipeline import default_cutoffs
+
+    staged = stage_dataset(fixture_dir, interim_dir=tempfile.mkdtemp(), now=NOW)
+    cutoffs = default_cutoffs(staged, 90)
+    # first event 2024-12-01 -> first cutoff 2025-02-01; data end 2025-06-30 -> last 2025-04-01
+    assert cutoffs == [
+        pd.Timestamp(d, tz="UTC") for d in ("2025-02-01", "2025-03-01", "2025-04-01")
+    ]
+    with pytest.raises(LeadscoreError, match="too short"):
+        default_cutoffs(staged, 300)

@@ -67,6 +67,8 @@ def test_registered_pyfunc_returns_probabilities(built, mlflow_home: Path) -> No
     assert "lightgbm.roc_auc" in run.data.metrics
     assert "hand_set_points.brier" in run.data.metrics
     assert (mlflow_home / "mlruns").is_dir(), "artifacts belong next to the SQLite file"
+    artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run_id, "reports")}
+    assert {"reports/model_comparison.csv", "reports/feature_catalogue.csv"} <= artifacts
 
 
 def test_champion_moves_only_when_beaten_or_promoted(built, mlflow_home: Path) -> None:

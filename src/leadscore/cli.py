@@ -6,6 +6,7 @@ and exits with status 1, without a traceback.
 
 from __future__ import annotations
 
+import json
 import sys
 import time
 from pathlib import Path
@@ -20,7 +21,7 @@ from rich.table import Table
 from leadscore import config
 from leadscore.dataset import load_dataset
 from leadscore.errors import DataValidationError, LeadscoreError
-from leadscore.io import write_table
+from leadscore.io import atomic_path, write_table
 from leadscore.validation import DEFAULT_MAX_ORPHAN_SHARE
 
 app = typer.Typer(
@@ -183,8 +184,12 @@ def train(
         config.DEMO_DATA_DIR
     ),
     cutoffs: Annotated[
-        str, typer.Option(help="Cutoffs spanning train, validation and test periods.")
-    ] = "monthly:2025-01-01:2025-12-01",
+        str | None,
+        typer.Option(
+            help="Cutoffs spanning train, validation and test (default: monthly over "
+            "the data, one horizon left for labels)."
+        ),
+    ] = None,
     horizon_days: Annotated[int, typer.Option(help="Label window after each cutoff.")] = 90,
     points: Annotated[
         Path | None, typer.Option(help="Your points sheet (default: the shipped one).")
@@ -193,6 +198,9 @@ def train(
     out_dir: Annotated[Path, typer.Option(help="Where the comparison files go.")] = (
         config.REPORTS_DIR
     ),
+    metrics_out: Annotated[
+        Path | None, typer.Option(help="Also write every model's metrics to this JSON file.")
+    ] = None,
     track: Annotated[
         bool, typer.Option(help="Log the run to MLflow and register the model.")
     ] = True,
@@ -271,7 +279,7 @@ def train(
                 table.frame,
                 fingerprint=table.fingerprint,
                 horizon_days=horizon_days,
-                files={n: out_dir / n for n in files},
+                files={**{n: out_dir / n for n in files}, **figures},
                 catalogue=table.catalogue_frame(),
                 promote=promote,
             )
@@ -280,6 +288,14 @@ def train(
             f"MLflow run {run_id} ({tracking_uri()}): registered leadscore version {version}, "
             f"{state}."
         )
+    else:
+        run_id = None
+    if metrics_out is not None:
+        from leadscore.modeling.compare import metrics_json
+
+        with atomic_path(metrics_out) as tmp:
+            tmp.write_text(json.dumps(metrics_json(result, run_id), indent=2))
+        console.print(f"Metrics in {metrics_out}.")
 
 
 @app.command()

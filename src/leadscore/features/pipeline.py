@@ -336,7 +336,7 @@ def _stage(data_dir, interim_dir, now, on_step) -> tuple[StagedDataset, Path]:
 
 def build_training_table(
     data_dir: str | Path,
-    cutoffs: str | Iterable[str | pd.Timestamp],
+    cutoffs: str | Iterable[str | pd.Timestamp] | None,
     horizon_days: int | None = None,
     *,
     settings: Settings | str | Path | None = None,
@@ -350,9 +350,9 @@ def build_training_table(
     ----------
     data_dir : str or Path
         Folder with the exported tables (see the data contract).
-    cutoffs : str or list
+    cutoffs : str or list or None
         Cutoff dates: ``"2025-01-01,2025-02-01"``, ``"monthly:2025-01-01:2025-12-01"`` or a
-        list of dates.
+        list of dates; ``None`` chooses them (:func:`default_cutoffs`).
     horizon_days : int, optional
         Label window after each cutoff; default from the settings (90).
     settings : Settings or path, optional
@@ -375,9 +375,9 @@ def build_training_table(
     horizon = horizon_days if horizon_days is not None else settings.horizon_days
     if horizon <= 0:
         raise LeadscoreError(f"the horizon must be a positive number of days, not {horizon}.")
-    cutoff_list = parse_cutoffs(cutoffs)
     step = on_step or (lambda _name: None)
     staged, interim = _stage(data_dir, interim_dir, now, step)
+    cutoff_list = default_cutoffs(staged, horizon) if cutoffs is None else parse_cutoffs(cutoffs)
     censored = [c for c in cutoff_list if c + horizon * _DAY > staged.data_end]
     if censored:
         last_ok = (staged.data_end - horizon * _DAY).floor("D")
@@ -397,6 +397,31 @@ def build_training_table(
         time.perf_counter() - began,
         timings,
     )
+
+
+def default_cutoffs(staged: StagedDataset, horizon_days: int) -> list[pd.Timestamp]:
+    """Monthly cutoffs spanning the data, leaving one horizon at the end for labels.
+
+    The first is the second month start after the first event (so every cutoff has at least a
+    month of history); the last is the latest month start whose label window ends in the data.
+    """
+    events = sql.lit(str(staged.paths["events"]))
+    with duckdb.connect() as con:  # answered from the Parquet statistics, not a full read
+        first_event = con.execute(
+            f"SELECT min(occurred_at) FROM read_parquet({events})"
+        ).fetchone()[0]
+    if first_event is None:
+        raise LeadscoreError("no events: give --cutoffs explicitly.")
+    first_event = pd.Timestamp(first_event).tz_convert("UTC")
+    start = first_event.normalize().replace(day=1) + pd.DateOffset(months=2)
+    end = staged.data_end - horizon_days * _DAY
+    cutoffs = [c for c in (start + pd.DateOffset(months=i) for i in range(600)) if c <= end]
+    if not cutoffs:
+        raise LeadscoreError(
+            f"the data ({first_event:%Y-%m-%d} to {staged.data_end:%Y-%m-%d}) is too short for "
+            f"a {horizon_days}-day label window after a month of history."
+        )
+    return cutoffs
 
 
 def build_scoring_table(

@@ -38,6 +38,7 @@ class Comparison:
     grades: pd.DataFrame
     points_sheet: pd.DataFrame
     test_scores: pd.DataFrame = field(repr=False)
+    n_train: int = 0
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
@@ -115,4 +116,35 @@ def compare_models(
         grades=grade_table(labels, hand_scores["grade"].to_numpy()),
         points_sheet=learned.points_sheet(train, train["label"]),
         test_scores=test_scores.reset_index(drop=True),
+        n_train=len(train),
     )
+
+
+#: Names of the models in the metrics file.
+_JSON_NAMES = {
+    "hand_set_points": "points",
+    "learned_points": "learned_points",
+    "lightgbm": "lightgbm",
+}
+
+
+def metrics_json(comparison: Comparison, mlflow_run_id: str | None = None) -> dict:
+    """The comparison as the documented metrics file (``leadscore train --metrics-out``)."""
+    metrics = comparison.metrics
+    models = {
+        _JSON_NAMES[name]: {
+            k: float(v) for k, v in row.items() if k != "oracle_roc_auc" and pd.notna(v)
+        }
+        for name, row in metrics.iterrows()
+    }
+    oracle = None
+    if "oracle_roc_auc" in metrics.columns:
+        oracle = {"roc_auc": float(metrics["oracle_roc_auc"].iloc[0])}
+    n_test = len(comparison.test_scores)
+    return {
+        "models": models,
+        "oracle": oracle,
+        "n_train": int(comparison.n_train),
+        "n_test": n_test,
+        "mlflow_run_id": mlflow_run_id,
+    }
