@@ -59,3 +59,17 @@ def synthetic_b2b(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("synthetic-b2b")
     generate(folder, profile="b2b", n_leads=20_000, seed=11)
     return folder
+
+
+@pytest.fixture(scope="session")
+def monthly_table(synthetic_b2b: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The training table of ``synthetic_b2b`` over 12 monthly cutoffs of 2025 (90-day labels)."""
+    from leadscore.features.pipeline import build_training_table
+
+    return build_training_table(
+        synthetic_b2b,
+        "monthly:2025-01-01:2025-12-01",
+        90,
+        interim_dir=tmp_path_factory.mktemp("interim"),
+        now=NOW,
+    )

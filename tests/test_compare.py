@@ -2,30 +2,20 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import NOW
-from leadscore.features.pipeline import build_training_table
 from leadscore.modeling.compare import MODEL_NAMES, compare_models
 from leadscore.synthetic import conversion_probability
 
 
 @pytest.fixture(scope="module")
-def comparison(synthetic_b2b: Path):
-    table = build_training_table(
-        synthetic_b2b,
-        "monthly:2025-01-01:2025-12-01",
-        90,
-        interim_dir=tempfile.mkdtemp(),
-        now=NOW,
-    )
-    oracle = conversion_probability(synthetic_b2b, table.cutoffs, 90)
-    return compare_models(table.frame, 90, oracle=oracle)
+def comparison(synthetic_b2b: Path, monthly_table):
+    oracle = conversion_probability(synthetic_b2b, monthly_table.cutoffs, 90)
+    return compare_models(monthly_table.frame, 90, oracle=oracle)
 
 
 def test_one_row_per_model_on_the_same_leads(comparison) -> None:

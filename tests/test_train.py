@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from conftest import NOW
 from leadscore.errors import LeadscoreError
-from leadscore.features.pipeline import build_training_table
 from leadscore.modeling.evaluate import expected_calibration_error
 from leadscore.modeling.points import PointsModel
 from leadscore.modeling.train import LightGBMModel, split_table, time_split
@@ -32,15 +27,8 @@ def test_time_split_leaves_a_full_label_window_between_sets() -> None:
 
 
 @pytest.fixture(scope="module")
-def sets(synthetic_b2b: Path):
-    table = build_training_table(
-        synthetic_b2b,
-        "monthly:2025-01-01:2025-12-01",
-        90,
-        interim_dir=tempfile.mkdtemp(),
-        now=NOW,
-    )
-    return split_table(table.frame, time_split(table.cutoffs, 90))
+def sets(monthly_table):
+    return split_table(monthly_table.frame, time_split(monthly_table.cutoffs, 90))
 
 
 @pytest.fixture(scope="module")

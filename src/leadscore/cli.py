@@ -35,6 +35,16 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def _steps(progress: Progress, description: str, total: int):
+    """A progress task and the callback that advances it by one named step."""
+    task = progress.add_task(description, total=total)
+
+    def step(name: str) -> None:
+        progress.update(task, advance=1, description=name)
+
+    return task, step
+
+
 def _progress() -> Progress:
     return Progress(
         "[progress.description]{task.description}",
@@ -149,11 +159,7 @@ def features(
     from leadscore.features.pipeline import build_training_table
 
     with _progress() as progress:
-        task = progress.add_task("Building features", total=7)
-
-        def step(name: str) -> None:
-            progress.update(task, advance=1, description=name)
-
+        _, step = _steps(progress, "Building features", total=7)
         table = build_training_table(data, cutoffs, horizon_days, settings=settings, on_step=step)
     catalogue_path = out.with_name(out.stem + "_catalogue.csv")
     write_table(table.frame, out)
@@ -213,11 +219,7 @@ def train(
     from leadscore.modeling.compare import compare_models
 
     with _progress() as progress:
-        task = progress.add_task("Building features", total=8)
-
-        def step(name: str) -> None:
-            progress.update(task, advance=1, description=name)
-
+        task, step = _steps(progress, "Building features", total=8)
         table = build_training_table(data, cutoffs, horizon_days, settings=settings, on_step=step)
         progress.update(task, description="training the three models")
         oracle_table = None

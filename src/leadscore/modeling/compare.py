@@ -17,10 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
-from leadscore.modeling.evaluate import evaluate, grade_table
+from leadscore.modeling.evaluate import evaluate, grade_table, top_k
 from leadscore.modeling.points import PointsModel, PointsSheet
 from leadscore.modeling.scorecard import LearnedPointsModel
 from leadscore.modeling.train import LightGBMModel, TimeSplit, split_table, time_split
@@ -39,12 +38,6 @@ class Comparison:
     points_sheet: pd.DataFrame
     test_scores: pd.DataFrame = field(repr=False)
     n_train: int = 0
-
-
-def _top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    chosen = np.zeros(len(scores), dtype=bool)
-    chosen[np.argsort(-scores, kind="stable")[:k]] = True
-    return chosen
 
 
 def compare_models(
@@ -98,7 +91,7 @@ def compare_models(
     selected = {
         "hand_set_points": hand_scores["is_mql"].to_numpy(),
         "learned_points": learned.predict(test).astype(bool),
-        "lightgbm": _top_k(probabilities["lightgbm"], n_mql),
+        "lightgbm": top_k(probabilities["lightgbm"], n_mql),
     }
     metrics = pd.DataFrame(
         {name: evaluate(labels, probabilities[name], selected[name], truth) for name in MODEL_NAMES}

@@ -37,12 +37,10 @@ def expected_calibration_error(
     return float(total / len(labels))
 
 
-def _top(scores: np.ndarray, share: float) -> np.ndarray:
-    """The ``share`` of leads with the highest scores (ties broken by position, stably)."""
-    k = max(1, round(share * len(scores)))
-    order = np.argsort(-scores, kind="stable")
+def top_k(scores: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the ``k`` highest scores (ties broken by position, stably)."""
     chosen = np.zeros(len(scores), dtype=bool)
-    chosen[order[:k]] = True
+    chosen[np.argsort(-np.asarray(scores), kind="stable")[:k]] = True
     return chosen
 
 
@@ -60,7 +58,7 @@ def ranking_metrics(labels: np.ndarray, scores: np.ndarray) -> dict[str, float]:
     }
     base = labels.mean()
     for share in TOP_SHARES:
-        top = _top(scores, share)
+        top = top_k(scores, max(1, round(share * len(scores))))
         name = f"at_{round(share * 100)}pct"
         out[f"capture_{name}"] = labels[top].sum() / labels.sum()
         out[f"lift_{name}"] = labels[top].mean() / base
