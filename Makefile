@@ -47,6 +47,7 @@ features: $(STAMP) ## Build the training table data/processed/training.parquet (
 train: $(STAMP) ## Train and compare hand-set points, learned points and LightGBM (reports/)
 	$(BIN)/leadscore train --data $(DATA) --cutoffs $(CUTOFFS) --horizon-days $(HORIZON) \
 		--metrics-out reports/metrics.json
+	$(BIN)/leadscore export --out models/champion
 
 demo: data validate oracle features train ## Run the whole job end to end on the synthetic defaults
 

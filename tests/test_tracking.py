@@ -97,3 +97,20 @@ def test_no_personal_data_reaches_mlflow(built, mlflow_home: Path) -> None:
             logged += path.read_text(errors="ignore")
     assert "@" not in logged
     assert "L00" not in logged  # no lead ids either
+
+
+def test_champion_exports_to_a_plain_folder(built, mlflow_home: Path) -> None:
+    import lightgbm as lgb
+    import mlflow
+
+    from leadscore.modeling.tracking import export_champion
+
+    table, comparison = built
+    _log(built, mlflow_home)
+    folder = export_champion(mlflow_home / "models" / "champion")
+    test = table.frame[table.frame["cutoff"] == comparison.split.test]
+    model = mlflow.pyfunc.load_model(str(folder / "mlflow"))
+    expected = comparison.models["lightgbm"].predict_proba(test)[:, 1]
+    assert np.allclose(model.predict(test)["probability"], expected)
+    booster = lgb.Booster(model_file=str(folder / "lightgbm.txt"))
+    assert booster.num_trees() == comparison.models["lightgbm"].best_iteration_

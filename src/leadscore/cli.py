@@ -301,6 +301,27 @@ def train(
 
 
 @app.command()
+def export(
+    out: Annotated[Path, typer.Option(help="Folder to copy the champion model to.")] = (
+        config.MODELS_DIR / "champion"
+    ),
+) -> None:
+    """Copy the champion from the MLflow registry to a plain folder (MLflow model + LightGBM)."""
+    from mlflow.exceptions import MlflowException
+
+    from leadscore.modeling.tracking import export_champion
+
+    try:
+        with err_console.status("Exporting the champion"):
+            folder = export_champion(out)
+    except MlflowException:
+        raise LeadscoreError(
+            "no champion in the registry yet: run 'leadscore train' first."
+        ) from None
+    console.print(f"Champion exported to {folder} (mlflow/ and lightgbm.txt).")
+
+
+@app.command()
 def oracle(
     data: Annotated[Path, typer.Option(help="A folder written by 'leadscore generate'.")] = (
         config.DEMO_DATA_DIR

@@ -173,3 +173,27 @@ def _requirements() -> list[str]:
     from importlib.metadata import version
 
     return [f"{p}=={version(p)}" for p in ("lightgbm", "pandas", "numpy", "scikit-learn", "mlflow")]
+
+
+def export_champion(out_dir: str | Path) -> Path:
+    """Copy the champion to ``out_dir``: the MLflow model folder and LightGBM's text model.
+
+    Scoring then works from a plain folder (``mlflow.pyfunc.load_model(out_dir / "mlflow")``)
+    and the booster can be read by any LightGBM (``out_dir / "lightgbm.txt"``).
+    """
+    import shutil
+
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking_uri())
+    out_dir = Path(out_dir)
+    staging = out_dir.with_name(f".{out_dir.name}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    mlflow.artifacts.download_artifacts(
+        artifact_uri=f"models:/{MODEL_NAME}@{CHAMPION}", dst_path=str(staging / "mlflow")
+    )
+    model = mlflow.pyfunc.load_model(str(staging / "mlflow")).unwrap_python_model().model
+    model.booster_.booster_.save_model(str(staging / "lightgbm.txt"))
+    shutil.rmtree(out_dir, ignore_errors=True)
+    staging.rename(out_dir)
+    return out_dir
