@@ -63,7 +63,11 @@ def test_registered_pyfunc_returns_probabilities(built, mlflow_home: Path) -> No
     assert not np.isin(p, [0.0, 1.0]).all(), "class labels instead of probabilities"
     assert np.allclose(p, comparison.models["lightgbm"].predict_proba(test)[:, 1])
     run = mlflow.get_run(run_id)
-    assert run.data.tags["data_fingerprint"] == table.fingerprint
+    assert run.data.tags["inputs_hash"] == table.fingerprint
+    from leadscore.modeling.tracking import data_fingerprint
+
+    assert run.data.tags["data_fingerprint"] == data_fingerprint(table.fingerprint, table.frame, 90)
+    assert data_fingerprint(table.fingerprint, table.frame, 60) != run.data.tags["data_fingerprint"]
     assert "lightgbm.roc_auc" in run.data.metrics
     assert "hand_set_points.brier" in run.data.metrics
     assert (mlflow_home / "mlruns").is_dir(), "artifacts belong next to the SQLite file"

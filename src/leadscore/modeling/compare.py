@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+from sklearn.base import clone
 
 from leadscore.modeling.evaluate import evaluate, grade_table, top_k
 from leadscore.modeling.points import PointsModel, PointsSheet
@@ -62,7 +63,7 @@ def compare_models(
         ``lead_id``, ``cutoff``, ``probability`` from the generator's ground truth: adds the
         oracle ROC AUC to every row.
     lightgbm : LightGBMModel, optional
-        An unfitted model with your parameters (default parameters otherwise).
+        A model with your parameters, cloned before fitting (default parameters otherwise).
 
     Returns
     -------
@@ -73,7 +74,7 @@ def compare_models(
     train, valid, test = split_table(table, split)
     hand = PointsModel(sheet).fit(valid, valid["label"])
     learned = LearnedPointsModel(hand.sheet_).fit(train, train["label"])
-    booster = (lightgbm or LightGBMModel()).fit(
+    booster = (clone(lightgbm) if lightgbm is not None else LightGBMModel()).fit(
         train, train["label"], X_valid=valid, y_valid=valid["label"]
     )
     labels = test["label"].to_numpy()

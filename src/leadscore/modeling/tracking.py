@@ -13,6 +13,7 @@ names or titles).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import subprocess
 import tempfile
@@ -33,6 +34,14 @@ EXPERIMENT = "leadscore"
 def tracking_uri() -> str:
     """``MLFLOW_TRACKING_URI`` if set, else a SQLite file in the project."""
     return os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{config.PROJECT_ROOT / 'mlflow.db'}")
+
+
+def data_fingerprint(inputs_hash: str, table: pd.DataFrame, horizon_days: int) -> str:
+    """Hash of what the training data depends on: the input files, the cutoffs, the horizon."""
+    cutoffs = ",".join(f"{c:%Y-%m-%d}" for c in sorted(table["cutoff"].unique()))
+    return hashlib.blake2b(
+        f"{inputs_hash}|{cutoffs}|{horizon_days}".encode(), digest_size=16
+    ).hexdigest()
 
 
 def _git_commit() -> str:
@@ -109,7 +118,13 @@ def log_comparison(
                 "points_sheet": comparison.models["hand_set_points"].sheet_.source,
             }
         )
-        mlflow.set_tags({"data_fingerprint": fingerprint, "git_commit": _git_commit()})
+        mlflow.set_tags(
+            {
+                "data_fingerprint": data_fingerprint(fingerprint, table, horizon_days),
+                "inputs_hash": fingerprint,
+                "git_commit": _git_commit(),
+            }
+        )
         metrics = {
             f"{name}.{metric}": float(value)
             for name, row in comparison.metrics.iterrows()
