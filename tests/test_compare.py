@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from leadscore.modeling.compare import MODEL_NAMES, compare_models
@@ -49,7 +48,9 @@ def test_grade_grid_and_points_sheet(comparison) -> None:
     assert set(comparison.points_sheet["rule"]) >= {"demo_request", "competitor"}
     scores = comparison.test_scores
     assert np.isclose(scores.groupby("grade")["label"].mean()["A1"], rates.loc["A", "1"])
-    assert isinstance(scores["p_lightgbm"], pd.Series)
+    assert len(scores) == comparison.metrics["leads"].iloc[0]
+    for name in MODEL_NAMES:
+        assert scores[f"p_{name}"].between(0, 1).all()
 
 
 def test_figures_are_written_as_png(comparison, tmp_path) -> None:

@@ -95,8 +95,10 @@ class LearnedPointsModel(ClassifierMixin, BaseEstimator):
         model = LogisticRegression(C=self.C, max_iter=2000).fit(units / scale, labels)
         self.coef_ = model.coef_[0] / scale
         self.intercept_ = float(model.intercept_[0])
-        hand_set = PointsModel(self.sheet_).points(X)
-        self.pdo_ = float(self.pdo) if self.pdo is not None else implied_pdo(hand_set, labels)
+        if self.pdo is not None:
+            self.pdo_ = float(self.pdo)
+        else:  # the hand-set sheet's own scale
+            self.pdo_ = implied_pdo(PointsModel(self.sheet_).points(X), labels)
         self.factor_ = self.pdo_ / math.log(2)
         self.learned_points_ = pd.Series(self.factor_ * self.coef_, index=self.sheet_.names)
         self.classes_ = np.array([0, 1])
