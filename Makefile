@@ -14,13 +14,15 @@ PROFILE ?= b2b
 
 CUTOFFS ?= monthly:2025-01-01:2025-12-01
 HORIZON ?= 90
+TRAIN_ARGS ?=
+FLAT ?= data/raw/crm_export.csv
 
-.PHONY: help setup demo data validate oracle features train test lint format bench clean
+.PHONY: help setup demo data validate oracle features train train-flat test lint format bench clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  Variables: DATA=$(DATA) LEADS=$(LEADS) SEED=$(SEED) PROFILE=$(PROFILE)"
-	@echo "             CUTOFFS=$(CUTOFFS) HORIZON=$(HORIZON)"
+	@echo "             CUTOFFS=$(CUTOFFS) HORIZON=$(HORIZON) TRAIN_ARGS=$(TRAIN_ARGS) FLAT=$(FLAT)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("leadscore needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -44,10 +46,16 @@ features: $(STAMP) ## Build the training table data/processed/training.parquet (
 	$(BIN)/leadscore features --data $(DATA) --cutoffs $(CUTOFFS) --horizon-days $(HORIZON) \
 		--out data/processed/training.parquet
 
-train: $(STAMP) ## Train and compare hand-set points, learned points and LightGBM (reports/)
+train: $(STAMP) ## Train and compare hand-set points, learned points and LightGBM (TRAIN_ARGS=--tune)
 	$(BIN)/leadscore train --data $(DATA) --cutoffs $(CUTOFFS) --horizon-days $(HORIZON) \
-		--metrics-out reports/metrics.json
+		--metrics-out reports/metrics.json $(TRAIN_ARGS)
 	$(BIN)/leadscore export --out models/champion
+
+train-flat: $(STAMP) ## Train on one flat export FLAT (writes a messy sample first if FLAT is missing)
+	@test -f $(FLAT) || $(BIN)/leadscore generate-flat --out $(FLAT)
+	$(BIN)/leadscore train --table $(FLAT) --target Converted --id "Lead ID" \
+		--time-col "Created Date" --out-dir reports/flat --metrics-out reports/flat/metrics.json \
+		--no-track $(TRAIN_ARGS)
 
 demo: data validate oracle features train ## Run the whole job end to end on the synthetic defaults
 
@@ -62,9 +70,10 @@ format: $(STAMP) ## Format and auto-fix the code with ruff
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-bench: $(STAMP) ## Measure generation, validation and feature building (10M and 50M events)
+bench: $(STAMP) ## Measure generation, features (10M and 50M events), training (1M rows), oracle gap
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_features.py
+	$(BIN)/python benchmarks/bench_train.py
 
 clean: ## Remove generated data, caches and the virtual environment
 	rm -rf $(VENV) .pytest_cache .ruff_cache data/raw/synthetic-* data/interim/* data/processed/*

@@ -146,9 +146,9 @@ def test_train_compares_the_three_models(tmp_path: Path) -> None:
         env={"COLUMNS": "250", "LEADSCORE_HOME": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
-    for model in ("hand_set_points", "learned_points", "lightgbm"):
+    for model in ("hand-set points", "learned points", "LightGBM"):
         assert model in result.stdout
-    assert "oracle roc auc" in result.stdout
+    assert "oracle ROC AUC" in result.stdout
     import pandas as pd
 
     metrics = pd.read_csv(tmp_path / "reports" / "model_comparison.csv")

@@ -99,3 +99,26 @@ def test_estimator_conventions(tables) -> None:
     assert model.fit(train, train["label"]) is model
     assert model.pdo_ == 20
     assert list(model.transform(train).columns) == list(model.get_feature_names_out())
+
+
+def test_binning_scorecard_points_match_hand_computed_woe_scaling() -> None:
+    from leadscore.modeling.scorecard import BinningScorecard
+
+    # One categorical column; bins: "a" (3 of 4 convert), "b" (1 of 4): overall 4 of 8.
+    X = pd.DataFrame({"plan": ["a"] * 4 + ["b"] * 4})
+    y = np.array([1, 1, 1, 0, 1, 0, 0, 0])
+    card = BinningScorecard(min_bin_share=0.1, C=1e6, pdo=20).fit(X, y)
+    prior = 0.5  # one pseudo-lead at the overall rate
+    woe_a = math.log((3 + prior) / (1 + 1 - prior)) - math.log(4 / 4)
+    assert card.woe_["plan"][0] == pytest.approx(woe_a)
+    assert card.factor_ == pytest.approx(20 / math.log(2))
+    table = card.points_table_.set_index("bin")
+    expected_a = round(card.factor_ * card.coef_[0] * woe_a, 1)
+    assert table.loc["a", "points"] == pytest.approx(expected_a)
+    assert table.loc["b", "points"] == pytest.approx(-expected_a)  # symmetric counts
+    assert table.loc["missing", "points"] == 0.0  # no evidence, no points
+    # Points and probabilities are one scale: points / factor = log-odds.
+    logit = np.log(card.predict_proba(X)[:, 1] / card.predict_proba(X)[:, 0])
+    assert np.allclose(card.points(X), card.offset + card.factor_ * logit)
+    # The plan that converts more scores higher.
+    assert card.predict_proba(X.head(1))[0, 1] > card.predict_proba(X.tail(1))[0, 1]

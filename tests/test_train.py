@@ -66,3 +66,23 @@ def test_missing_feature_is_a_clear_error(sets, model) -> None:
     _, _, test = sets
     with pytest.raises(LeadscoreError, match="lacks feature"):
         model.predict_proba(test.drop(columns=["n_page_pricing_7d"]))
+
+
+def test_tuning_searches_on_validation_and_never_does_worse_than_the_defaults(sets) -> None:
+    from leadscore.modeling.train import TUNING_SPACE, tune_lightgbm
+
+    train, valid, _ = sets
+    search = tune_lightgbm(train, train["label"], valid, valid["label"], n_trials=3)
+    assert len(search.trials) == 3
+    assert search.best_score == search.trials["valid_log_loss"].min()
+    assert search.best_score <= search.trials["valid_log_loss"].iloc[0]  # the defaults
+    assert set(search.best_params) <= set(TUNING_SPACE)
+    again = tune_lightgbm(train, train["label"], valid, valid["label"], n_trials=3)
+    pd.testing.assert_frame_equal(search.trials, again.trials)  # seeded
+
+
+def test_without_a_validation_set_a_stratified_share_is_held_out(sets) -> None:
+    train, _, test = sets
+    model = LightGBMModel(validation_fraction=0.25).fit(train, train["label"])
+    p = model.predict_proba(test)[:, 1]
+    assert roc_auc_score(test["label"], p) > 0.7

@@ -21,7 +21,8 @@ from rich.table import Table
 from leadscore import config
 from leadscore.dataset import load_dataset
 from leadscore.errors import DataValidationError, LeadscoreError
-from leadscore.io import atomic_path, write_table
+from leadscore.io import atomic_path, file_hash, write_table
+from leadscore.modeling.leakage import DEFAULT_THRESHOLD as DEFAULT_LEAKAGE_THRESHOLD
 from leadscore.validation import DEFAULT_MAX_ORPHAN_SHARE
 
 app = typer.Typer(
@@ -101,6 +102,24 @@ def generate(
         table.add_row(name, path.name, f"{result.rows[name]:,}")
     console.print(table)
     console.print(f"Hidden ground truth (never an input) is in {result.out_dir / 'ground_truth'}.")
+
+
+@app.command("generate-flat")
+def generate_flat(
+    out: Annotated[Path, typer.Option(help="CSV file to write.")] = (
+        config.RAW_DATA_DIR / "crm_export.csv"
+    ),
+    rows: Annotated[int, typer.Option(help="Number of leads (rows).")] = 5000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Write a messy flat CRM export with a target column (to try 'train --table')."""
+    from leadscore.synthetic.flat import messy_flat_table
+
+    write_table(messy_flat_table(rows, seed), out)
+    console.print(
+        f"Wrote {rows:,} rows to {out}. Try: leadscore train --table {out} --target Converted "
+        "--id 'Lead ID' --time-col 'Created Date'"
+    )
 
 
 @app.command()
@@ -197,10 +216,36 @@ def train(
         ),
     ] = None,
     horizon_days: Annotated[int, typer.Option(help="Label window after each cutoff.")] = 90,
+    table: Annotated[
+        Path | None,
+        typer.Option(help="One flat export with a target column, instead of --data."),
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option(help="Flat table: the outcome column (1/0, yes/no, true/false).")
+    ] = None,
+    id_col: Annotated[
+        str | None, typer.Option("--id", help="Flat table: the lead id column (not a feature).")
+    ] = None,
+    drop: Annotated[
+        list[str] | None, typer.Option(help="Flat table: a column not to use (repeatable).")
+    ] = None,
+    time_col: Annotated[
+        str | None,
+        typer.Option(help="Flat table: when each row was created; splits by time (else random)."),
+    ] = None,
+    leakage_threshold: Annotated[
+        float, typer.Option(help="Flat table: flag columns whose held-out AUC alone reaches this.")
+    ] = DEFAULT_LEAKAGE_THRESHOLD,
     points: Annotated[
-        Path | None, typer.Option(help="Your points sheet (default: the shipped one).")
+        Path | None,
+        typer.Option(
+            help="Your points sheet (default: the shipped one; flat tables: none unless given)."
+        ),
     ] = None,
     settings: Annotated[Path | None, typer.Option(help="Your feature settings YAML.")] = None,
+    tune: Annotated[
+        bool, typer.Option(help="Search LightGBM parameters on the validation period first.")
+    ] = False,
     out_dir: Annotated[Path, typer.Option(help="Where the comparison files go.")] = (
         config.REPORTS_DIR
     ),
@@ -214,90 +259,208 @@ def train(
         bool, typer.Option(help="Make this model the champion even if it is not better.")
     ] = False,
 ) -> None:
-    """Train hand-set points, learned points and LightGBM; compare them on the latest leads."""
+    """Train hand-set points, learned points and LightGBM; compare them on the latest leads.
+
+    With --table, one flat export is used instead of the folder of tables: columns are typed
+    automatically and a leakage audit names columns that give the outcome away.
+    """
+    if table is not None:
+        _train_flat(
+            table, target, id_col, drop or [], time_col, leakage_threshold, points, tune
+        ).finish(out_dir, metrics_out, track, promote)
+        return
+    flat_only = {"--target": target, "--id": id_col, "--drop": drop, "--time-col": time_col}
+    given = [name for name, value in flat_only.items() if value]
+    if given:
+        raise LeadscoreError(f"{', '.join(given)} only apply to a flat table (--table FILE).")
     from leadscore.features.pipeline import build_training_table
     from leadscore.modeling.compare import compare_models
 
     with _progress() as progress:
         task, step = _steps(progress, "Building features", total=8)
-        table = build_training_table(data, cutoffs, horizon_days, settings=settings, on_step=step)
-        progress.update(task, description="training the three models")
+        features = build_training_table(
+            data, cutoffs, horizon_days, settings=settings, on_step=step
+        )
         oracle_table = None
         if (Path(data) / "ground_truth").is_dir():
             from leadscore.synthetic import conversion_probability
 
-            oracle_table = conversion_probability(data, table.cutoffs, horizon_days)
-        result = compare_models(table.frame, horizon_days, sheet=points, oracle=oracle_table)
+            oracle_table = conversion_probability(data, features.cutoffs, horizon_days)
+        lightgbm = None
+        if tune:
+            progress.update(task, description="tuning LightGBM on the validation period")
+            lightgbm = _tuned(features.frame, horizon_days)
+        progress.update(task, description="training the three models")
+        result = compare_models(
+            features.frame, horizon_days, sheet=points, oracle=oracle_table, lightgbm=lightgbm
+        )
         progress.update(task, advance=1)
-    split = result.split
-    console.print(
-        f"Train {split.train[0]:%Y-%m-%d}..{split.train[-1]:%Y-%m-%d}, "
-        f"validation {split.valid:%Y-%m-%d}, test {split.test:%Y-%m-%d} "
-        f"({len(result.test_scores):,} leads)."
-    )
-    shown = [
-        "roc_auc",
-        "pr_auc",
-        "log_loss",
-        "brier",
-        "ece",
-        "capture_at_10pct",
-        "lift_at_10pct",
-        "selected_share",
-        "precision_at_threshold",
-        "recall_at_threshold",
-    ]
-    if "oracle_roc_auc" in result.metrics.columns:
-        shown.append("oracle_roc_auc")
-    summary = Table(title="Held-out comparison (latest cutoff)")
-    summary.add_column("model")
-    for column in shown:
-        summary.add_column(column.replace("_", " "), justify="right")
-    for name, row in result.metrics.iterrows():
-        summary.add_row(name, *(f"{row[c]:.3f}" for c in shown))
-    console.print(summary)
-    files = {
-        "model_comparison.csv": result.metrics.reset_index(),
-        "points_comparison.csv": result.points_sheet,
-        "grade_conversion.csv": result.test_scores.groupby("grade")["label"]
-        .agg(leads="size", conversion_rate="mean")
-        .reset_index(),
-    }
-    for name, frame in files.items():
-        write_table(frame, out_dir / name)
-    from leadscore.plots import comparison_figures
+    _Training(
+        result,
+        features.frame,
+        fingerprint=features.fingerprint,
+        horizon_days=horizon_days,
+        catalogue=features.catalogue_frame(),
+    ).finish(out_dir, metrics_out, track, promote)
 
-    figures = comparison_figures(result, out_dir / "figures")
+
+def _tuned(table: pd.DataFrame, horizon_days: int):
+    from leadscore.modeling.train import split_table, time_split, tune_lightgbm
+
+    train, valid, _ = split_table(table, time_split(table["cutoff"].unique(), horizon_days))
+    search = tune_lightgbm(train, train["label"], valid, valid["label"])
     console.print(
-        f"Wrote {', '.join(str(out_dir / n) for n in files)} and {len(figures)} "
-        f"figures in {out_dir / 'figures'}."
+        f"Tuning: best of {len(search.trials)} settings on the validation period "
+        f"(log loss {search.best_score:.4f}): {search.best_params}."
     )
-    if track:
+    return search.best_model
+
+
+def _train_flat(
+    path: Path,
+    target: str | None,
+    id_col: str | None,
+    drop: list[str],
+    time_col: str | None,
+    leakage_threshold: float,
+    points: Path | None,
+    tune: bool,
+) -> _Training:
+    from leadscore.flat_table import load_flat_table
+    from leadscore.modeling.compare import compare_flat
+
+    if target is None:
+        raise LeadscoreError("--table needs --target COLUMN (the outcome: 1/0, yes/no).")
+    with err_console.status(f"Reading {path}"):
+        flat = load_flat_table(path, target, id_col=id_col, drop=drop, time_col=time_col)
+    if flat.rows_without_target:
+        console.print(f"{flat.rows_without_target:,} rows without a target value were left out.")
+    with err_console.status("Training the models"):
+        result = compare_flat(flat, sheet=points, leakage_threshold=leakage_threshold)
+    kinds = result.typer.describe()
+    dropped = kinds[kinds["kind"] == "dropped"]
+    console.print(
+        f"{len(flat.labels):,} rows, {flat.labels.mean():.1%} converted; "
+        f"{len(kinds) - len(dropped)} columns used, {len(dropped)} dropped:"
+    )
+    for row in dropped.itertuples(index=False):
+        console.print(f"  {row.column}: {row.reason}", highlight=False)
+    if tune:
+        console.print("[yellow]--tune applies to --data training only; ignored.[/yellow]")
+    identity = "|".join([file_hash(path), flat.target, *flat.excluded, flat.time_col or ""])
+    return _Training(
+        result,
+        flat.frame,
+        fingerprint=identity,
+        horizon_days=None,
+        catalogue=kinds,
+    )
+
+
+class _Training:
+    """What every training run does after fitting: show, write, log, export the metrics."""
+
+    def __init__(self, result, frame: pd.DataFrame, **log_args) -> None:
+        self.result = result
+        self.frame = frame
+        self.log_args = log_args
+
+    def finish(self, out_dir: Path, metrics_out: Path | None, track: bool, promote: bool) -> None:
+        result = self.result
+        console.print(result.description)
+        self._print_metrics()
+        if result.audit is not None:
+            self._print_audit()
+        files = {
+            "model_comparison.csv": result.metrics.reset_index(),
+            "points_comparison.csv": result.points_sheet,
+        }
+        if "grade" in result.test_scores.columns:
+            files["grade_conversion.csv"] = (
+                result.test_scores.groupby("grade")["label"]
+                .agg(leads="size", conversion_rate="mean")
+                .reset_index()
+            )
+        if result.audit is not None:
+            files["leakage_audit.csv"] = result.audit
+        for name, frame in files.items():
+            write_table(frame, out_dir / name)
+        from leadscore.plots import comparison_figures
+
+        figures = comparison_figures(result, out_dir / "figures")
+        console.print(
+            f"Wrote {', '.join(str(out_dir / n) for n in files)} and {len(figures)} "
+            f"figures in {out_dir / 'figures'}."
+        )
+        run_id = (
+            self._track(files={**{n: out_dir / n for n in files}, **figures}, promote=promote)
+            if track
+            else None
+        )
+        if metrics_out is not None:
+            from leadscore.modeling.compare import metrics_json
+
+            with atomic_path(metrics_out) as tmp:
+                tmp.write_text(json.dumps(metrics_json(result, run_id), indent=2))
+            console.print(f"Metrics in {metrics_out}.")
+
+    def _print_metrics(self) -> None:
+        metrics = self.result.metrics
+        from leadscore.modeling.compare import MODEL_TITLES
+
+        summary = Table(title="Held-out comparison")
+        summary.add_column("metric")
+        for name in metrics.index:
+            summary.add_column(MODEL_TITLES.get(name, name), justify="right")
+        for metric, title in _SHOWN_METRICS.items():
+            if metric in metrics.columns:
+                summary.add_row(title, *(f"{v:.3f}" for v in metrics[metric]))
+        console.print(summary)
+
+    def _print_audit(self) -> None:
+        audit = self.result.audit
+        flagged = audit[audit["flagged"]]
+        if flagged.empty:
+            strongest = audit.iloc[0]
+            console.print(
+                f"Leakage audit: no column gives the outcome away (strongest alone: "
+                f"{strongest['feature']}, ROC AUC {strongest['roc_auc']:.3f})."
+            )
+            return
+        console.print(
+            f"[bold yellow]Leakage audit: {len(flagged)} suspicious column(s)[/bold yellow]"
+        )
+        for advice in flagged["advice"]:
+            console.print(f"[yellow]  {advice}[/yellow]", highlight=False)
+
+    def _track(self, files: dict[str, Path], promote: bool) -> str:
         from leadscore.modeling.tracking import log_comparison, tracking_uri
 
         with err_console.status("Logging to MLflow"):
             run_id, version, promoted = log_comparison(
-                result,
-                table.frame,
-                fingerprint=table.fingerprint,
-                horizon_days=horizon_days,
-                files={**{n: out_dir / n for n in files}, **figures},
-                catalogue=table.catalogue_frame(),
-                promote=promote,
+                self.result, self.frame, files=files, promote=promote, **self.log_args
             )
         state = "now the champion" if promoted else "the champion stays"
         console.print(
             f"MLflow run {run_id} ({tracking_uri()}): registered leadscore version {version}, "
             f"{state}."
         )
-    else:
-        run_id = None
-    if metrics_out is not None:
-        from leadscore.modeling.compare import metrics_json
+        return run_id
 
-        with atomic_path(metrics_out) as tmp:
-            tmp.write_text(json.dumps(metrics_json(result, run_id), indent=2))
-        console.print(f"Metrics in {metrics_out}.")
+
+_SHOWN_METRICS = {
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "log_loss": "log loss",
+    "brier": "Brier score",
+    "ece": "calibration error (ECE)",
+    "capture_at_10pct": "conversions in top 10 %",
+    "lift_at_10pct": "lift in top 10 %",
+    "selected_share": "share handed to sales",
+    "precision_at_threshold": "precision of handed leads",
+    "recall_at_threshold": "recall of handed leads",
+    "oracle_roc_auc": "oracle ROC AUC (synthetic)",
+}
 
 
 @app.command()

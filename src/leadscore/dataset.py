@@ -40,7 +40,7 @@ import pyarrow.parquet as pq
 from leadscore import config
 from leadscore.contract import TABLES, Table
 from leadscore.errors import DataValidationError, LeadscoreError
-from leadscore.io import frame_to_arrow
+from leadscore.io import frame_to_arrow, update_hash
 from leadscore.readers import find_table_file, iter_table_batches
 from leadscore.validation import (
     DEFAULT_MAX_ORPHAN_SHARE,
@@ -354,9 +354,7 @@ def fingerprint(data_dir: str | Path, **options: object) -> str:
         if path is None:
             continue
         digest.update(path.name.encode())
-        with path.open("rb") as fh:
-            while chunk := fh.read(8 << 20):
-                digest.update(chunk)
+        update_hash(digest, path)
     return digest.hexdigest()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import tempfile
@@ -123,3 +124,17 @@ def read_yaml(path: str | os.PathLike[str], what: str) -> dict:
     if not isinstance(data, dict):
         raise LeadscoreError(f"{path}: expected a mapping of settings at the top level.")
     return data
+
+
+def update_hash(digest, path: Path) -> None:
+    """Feed a file's content to a ``hashlib`` digest, 8 MB at a time."""
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(8 << 20):
+            digest.update(chunk)
+
+
+def file_hash(path: str | Path) -> str:
+    """Content hash of one file (BLAKE2b, 16 bytes, hex)."""
+    digest = hashlib.blake2b(digest_size=16)
+    update_hash(digest, Path(path))
+    return digest.hexdigest()

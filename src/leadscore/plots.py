@@ -19,13 +19,9 @@ import numpy as np
 from sklearn.metrics import precision_recall_curve, roc_curve
 
 from leadscore.io import atomic_path
-from leadscore.modeling.compare import MODEL_NAMES, Comparison
+from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES, Comparison
 
-_LABELS = {
-    "hand_set_points": "hand-set points",
-    "learned_points": "learned points",
-    "lightgbm": "LightGBM",
-}
+_LABELS = MODEL_TITLES
 
 
 def figure_names() -> tuple[str, ...]:
@@ -42,14 +38,20 @@ def _save(fig, path: Path) -> Path:
 def _curves(comparison: Comparison):
     scores = comparison.test_scores
     labels = scores["label"].to_numpy()
-    return labels, {name: scores[f"p_{name}"].to_numpy() for name in MODEL_NAMES}
+    return labels, {
+        name: scores[f"p_{name}"].to_numpy() for name in MODEL_NAMES if name in comparison.models
+    }
 
 
 def comparison_figures(comparison: Comparison, out_dir: str | Path) -> dict[str, Path]:
-    """Write the five comparison figures to ``out_dir``; returns their paths by name."""
+    """Write the comparison figures to ``out_dir``; returns their paths by name.
+
+    The grade heat-map needs the hand-set sheet; without it (a flat table without ``--points``)
+    there are four figures.
+    """
     out_dir = Path(out_dir)
     labels, probabilities = _curves(comparison)
-    when = f"test cutoff {comparison.split.test:%Y-%m-%d}, {len(labels):,} leads"
+    when = comparison.held_out
     paths: dict[str, Path] = {}
 
     fig, ax = plt.subplots(figsize=(5.5, 5))
@@ -106,6 +108,8 @@ def comparison_figures(comparison: Comparison, out_dir: str | Path) -> dict[str,
     ax.legend(loc="lower right")
     paths["gains"] = _save(fig, out_dir / "gains.png")
 
+    if comparison.grades is None:
+        return paths
     rates = comparison.grades["conversion_rate"]
     counts = comparison.grades["leads"]
     fig, ax = plt.subplots(figsize=(5.5, 4.5))

@@ -10,6 +10,11 @@ All three use the same time split (:func:`leadscore.modeling.train.time_split`):
 Precision and recall "at the MQL threshold" compare what sales would receive: the hand-set and
 learned sheets hand over the leads at or above the sheet's threshold; LightGBM hands over the
 same number of leads as the hand-set sheet (its top scores), so all compare at equal effort.
+
+:func:`compare_flat` does the same for one flat export with a target column (``leadscore train
+--table``): split by time or stratified, columns typed by :class:`leadscore.flat_table.TableTyper`,
+a leakage audit, the hand-set points only when a points file is given, and the automatic-binning
+scorecard (:class:`leadscore.modeling.scorecard.BinningScorecard`) as the learned points.
 """
 
 from __future__ import annotations
@@ -17,28 +22,71 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from leadscore.flat_table import FlatTable, TableTyper, flat_split
 from leadscore.modeling.evaluate import evaluate, grade_table, top_k
+from leadscore.modeling.leakage import DEFAULT_THRESHOLD, leakage_audit
 from leadscore.modeling.points import PointsModel, PointsSheet
-from leadscore.modeling.scorecard import LearnedPointsModel
+from leadscore.modeling.scorecard import BinningScorecard, LearnedPointsModel
 from leadscore.modeling.train import LightGBMModel, TimeSplit, split_table, time_split
 
 MODEL_NAMES = ("hand_set_points", "learned_points", "lightgbm")
+#: How the models are called in tables and figures.
+MODEL_TITLES = {
+    "hand_set_points": "hand-set points",
+    "learned_points": "learned points",
+    "lightgbm": "LightGBM",
+}
+#: Share of the held-out leads handed to sales when no points sheet sets an MQL threshold.
+DEFAULT_HANDOVER_SHARE = 0.10
 
 
 @dataclass
 class Comparison:
-    """Fitted models, their metrics on the test cutoff and the evidence behind them."""
+    """Fitted models, their metrics on the held-out leads and the evidence behind them.
 
-    split: TimeSplit
+    ``grades`` is ``None`` without a hand-set sheet; ``audit`` (the leakage audit) and
+    ``typer`` (the column types) are set for flat tables only. ``split_params`` describes the
+    split for MLflow, ``description`` for people.
+    """
+
     models: dict[str, object]
     metrics: pd.DataFrame
-    grades: pd.DataFrame
+    grades: pd.DataFrame | None
     points_sheet: pd.DataFrame
     test_scores: pd.DataFrame = field(repr=False)
     n_train: int = 0
+    description: str = ""
+    split_params: dict[str, str] = field(default_factory=dict)
+    split: TimeSplit | None = None
+    audit: pd.DataFrame | None = None
+    typer: TableTyper | None = None
+
+    @property
+    def held_out(self) -> str:
+        """What the metrics were measured on, for titles."""
+        if self.split is not None:
+            return f"test cutoff {self.split.test:%Y-%m-%d}, {len(self.test_scores):,} leads"
+        return f"held-out rows, {len(self.test_scores):,} leads"
+
+
+def _metrics(
+    labels: np.ndarray,
+    probabilities: dict[str, np.ndarray],
+    selected: dict[str, np.ndarray],
+    truth: np.ndarray | None = None,
+) -> pd.DataFrame:
+    metrics = pd.DataFrame(
+        {
+            name: evaluate(labels, probabilities[name], selected[name], truth)
+            for name in probabilities
+        }
+    ).T
+    metrics.index.name = "model"
+    return metrics
 
 
 def compare_models(
@@ -94,23 +142,116 @@ def compare_models(
         "learned_points": learned.predict(test).astype(bool),
         "lightgbm": top_k(probabilities["lightgbm"], n_mql),
     }
-    metrics = pd.DataFrame(
-        {name: evaluate(labels, probabilities[name], selected[name], truth) for name in MODEL_NAMES}
-    ).T
-    metrics.index.name = "model"
+    metrics = _metrics(labels, probabilities, selected, truth)
     test_scores = test[["lead_id", "cutoff", "label"]].assign(
         **{f"p_{name}": p for name, p in probabilities.items()},
         points=hand_scores["points"].to_numpy(),
         grade=hand_scores["grade"].to_numpy(),
     )
+    dates = {
+        "train_cutoffs": ",".join(f"{c:%Y-%m-%d}" for c in split.train),
+        "valid_cutoff": f"{split.valid:%Y-%m-%d}",
+        "test_cutoff": f"{split.test:%Y-%m-%d}",
+    }
     return Comparison(
-        split=split,
         models={"hand_set_points": hand, "learned_points": learned, "lightgbm": booster},
         metrics=metrics,
         grades=grade_table(labels, hand_scores["grade"].to_numpy()),
         points_sheet=learned.points_sheet(train, train["label"]),
         test_scores=test_scores.reset_index(drop=True),
         n_train=len(train),
+        description=(
+            f"Train {split.train[0]:%Y-%m-%d}..{split.train[-1]:%Y-%m-%d}, validation "
+            f"{split.valid:%Y-%m-%d}, test {split.test:%Y-%m-%d} ({len(test):,} leads)."
+        ),
+        split_params=dates,
+        split=split,
+    )
+
+
+def compare_flat(
+    table: FlatTable,
+    *,
+    sheet: str | Path | PointsSheet | None = None,
+    lightgbm: LightGBMModel | None = None,
+    seed: int = 0,
+    leakage_threshold: float = DEFAULT_THRESHOLD,
+) -> Comparison:
+    """Train and evaluate on one flat export (``leadscore train --table``).
+
+    Parameters
+    ----------
+    table : FlatTable
+        From :func:`leadscore.flat_table.load_flat_table`.
+    sheet : path or PointsSheet, optional
+        A points sheet whose rules name the table's columns; without it the hand-set points
+        model is not trained (the shipped sheet reads leadscore's own feature tables).
+    lightgbm : LightGBMModel, optional
+        Parameters for LightGBM (cloned).
+    seed : int
+        Seed of the stratified split (tables without a time column).
+    leakage_threshold : float
+        Single-column held-out ROC AUC from which a column is flagged as a likely leak.
+    """
+    split = flat_split(table, seed=seed)
+    typer = TableTyper(time_col=table.time_col, drop=table.excluded).fit(
+        table.frame.iloc[split.train]
+    )
+    X = typer.transform(table.frame)
+    y = table.labels
+    train, valid, test = (X.iloc[rows] for rows in (split.train, split.valid, split.test))
+    y_train, y_valid, labels = y[split.train], y[split.valid], y[split.test]
+    audit = leakage_audit(train, y_train, valid, y_valid, threshold=leakage_threshold)
+    models: dict[str, object] = {}
+    probabilities: dict[str, np.ndarray] = {}
+    selected: dict[str, np.ndarray] = {}
+    n_selected = round(DEFAULT_HANDOVER_SHARE * len(test))
+    grades = None
+    extra: dict[str, np.ndarray] = {}
+    if sheet is not None:
+        hand = PointsModel(sheet).fit(valid, y_valid)
+        hand_scores = hand.score_frame(test)
+        models["hand_set_points"] = hand
+        probabilities["hand_set_points"] = hand.predict_proba(test)[:, 1]
+        selected["hand_set_points"] = hand_scores["is_mql"].to_numpy()
+        n_selected = int(selected["hand_set_points"].sum())
+        grades = grade_table(labels, hand_scores["grade"].to_numpy())
+        extra = {
+            "points": hand_scores["points"].to_numpy(),
+            "grade": hand_scores["grade"].to_numpy(),
+        }
+    card = BinningScorecard().fit(train, y_train)
+    booster = (clone(lightgbm) if lightgbm is not None else LightGBMModel()).fit(
+        train, y_train, X_valid=valid, y_valid=y_valid
+    )
+    models |= {"learned_points": card, "lightgbm": booster}
+    for name in ("learned_points", "lightgbm"):
+        probabilities[name] = models[name].predict_proba(test)[:, 1]
+        selected[name] = top_k(probabilities[name], n_selected)
+    ids = (
+        table.ids.iloc[split.test].to_numpy()
+        if table.ids is not None
+        else split.test + 1  # row number in the file (after rows without a target)
+    )
+    test_scores = pd.DataFrame(
+        {
+            "lead_id": ids,
+            "label": labels,
+            **{f"p_{n}": p for n, p in probabilities.items()},
+            **extra,
+        }
+    )
+    return Comparison(
+        models=models,
+        metrics=_metrics(labels, probabilities, selected),
+        grades=grades,
+        points_sheet=card.points_table_,
+        test_scores=test_scores,
+        n_train=len(train),
+        description=f"{table.path.name}: {split.description}.",
+        split_params={"split": split.description, "table": table.path.name},
+        audit=audit,
+        typer=typer,
     )
 
 
@@ -135,10 +276,17 @@ def metrics_json(comparison: Comparison, mlflow_run_id: str | None = None) -> di
     if "oracle_roc_auc" in metrics.columns:
         oracle = {"roc_auc": float(metrics["oracle_roc_auc"].iloc[0])}
     n_test = len(comparison.test_scores)
-    return {
+    out = {
         "models": models,
         "oracle": oracle,
         "n_train": int(comparison.n_train),
         "n_test": n_test,
         "mlflow_run_id": mlflow_run_id,
     }
+    if comparison.audit is not None:
+        audit = comparison.audit
+        out["leakage_audit"] = {
+            "flagged": audit.loc[audit["flagged"], "feature"].tolist(),
+            "roc_auc": dict(zip(audit["feature"], audit["roc_auc"].astype(float), strict=True)),
+        }
+    return out

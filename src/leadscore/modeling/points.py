@@ -32,7 +32,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.validation import check_is_fitted
 
@@ -251,7 +251,7 @@ def _grade(points: np.ndarray, bands: tuple[tuple[str, float], ...], worst: str)
     return grade
 
 
-class PointsModel(ClassifierMixin, BaseEstimator):
+class PointsModel(ClassifierMixin, TransformerMixin, BaseEstimator):
     """The hand-set points sheet as a scikit-learn classifier.
 
     ``fit`` learns only a monotone (isotonic) calibration from total points to probability, so

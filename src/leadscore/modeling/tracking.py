@@ -5,7 +5,8 @@ it, so a team server works unchanged). A run logs parameters, the data fingerpri
 commit, every metric of every model, the comparison files and the feature catalogue, and the
 LightGBM model as one pyfunc that returns *probabilities* (a plain LightGBM-classifier pyfunc
 would return 0/1 labels). The model is registered as ``leadscore``; the ``champion`` alias moves
-to it when promoted or when it beats the current champion's held-out ROC AUC.
+to it when promoted or when it beats the current champion's held-out ROC AUC on the same kind
+of data (never automatically when the leakage audit flagged a column).
 
 Nothing personal is logged: the input example holds feature values only (no ids, e-mails,
 names or titles).
@@ -23,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from leadscore import config
+from leadscore.flat_table import TableTyper
 from leadscore.modeling.compare import Comparison
 from leadscore.modeling.train import LightGBMModel
 
@@ -36,9 +38,11 @@ def tracking_uri() -> str:
     return os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{config.PROJECT_ROOT / 'mlflow.db'}")
 
 
-def data_fingerprint(inputs_hash: str, table: pd.DataFrame, horizon_days: int) -> str:
+def data_fingerprint(inputs_hash: str, table: pd.DataFrame, horizon_days: int | None) -> str:
     """Hash of what the training data depends on: the input files, the cutoffs, the horizon."""
-    cutoffs = ",".join(f"{c:%Y-%m-%d}" for c in sorted(table["cutoff"].unique()))
+    cutoffs = ""
+    if "cutoff" in table.columns:
+        cutoffs = ",".join(f"{c:%Y-%m-%d}" for c in sorted(table["cutoff"].unique()))
     return hashlib.blake2b(
         f"{inputs_hash}|{cutoffs}|{horizon_days}".encode(), digest_size=16
     ).hexdigest()
@@ -62,18 +66,28 @@ def _pyfunc_class():
     import mlflow.pyfunc
 
     class LeadScorePyfunc(mlflow.pyfunc.PythonModel):
-        """Scoring table in, calibrated probability of converting out."""
+        """Scoring table (or raw flat-table rows) in, calibrated probability out."""
 
-        def __init__(self, model: LightGBMModel) -> None:
+        def __init__(self, model: LightGBMModel, typer: TableTyper | None = None) -> None:
             self.model = model
+            self.typer = typer
 
         def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
-            return pd.DataFrame({"probability": self.model.predict_proba(model_input)[:, 1]})
+            features = model_input if self.typer is None else self.typer.transform(model_input)
+            return pd.DataFrame({"probability": self.model.predict_proba(features)[:, 1]})
 
     return LeadScorePyfunc
 
 
-def _input_example(model: LightGBMModel, table: pd.DataFrame) -> pd.DataFrame:
+def _input_example(
+    model: LightGBMModel, table: pd.DataFrame, typer: TableTyper | None = None
+) -> pd.DataFrame:
+    if typer is not None:
+        # Raw flat-table columns: each column's most common value, so no row of a real lead
+        # (whose free-text fields could identify them) is stored.
+        columns = [*typer.kinds_, *([typer.time_col] if typer.time_col else [])]
+        modes = {c: table[c].dropna().mode().iloc[0] for c in columns if table[c].notna().any()}
+        return pd.DataFrame([modes] * 5, columns=columns)
     example = table[model.features_].head(5).copy()
     for name in model.categories_:
         example[name] = example[name].astype(object)  # plain strings for the signature
@@ -85,7 +99,7 @@ def log_comparison(
     table: pd.DataFrame,
     *,
     fingerprint: str,
-    horizon_days: int,
+    horizon_days: int | None,
     files: dict[str, Path],
     catalogue: pd.DataFrame,
     promote: bool = False,
@@ -103,19 +117,17 @@ def log_comparison(
     mlflow.set_tracking_uri(tracking_uri())
     _ensure_experiment()
     model: LightGBMModel = comparison.models["lightgbm"]
-    split = comparison.split
+    hand = comparison.models.get("hand_set_points")
     with mlflow.start_run() as run:
         mlflow.log_params(
             {
                 **{f"lightgbm.{k}": v for k, v in model.get_params().items()},
                 "lightgbm.best_iteration": model.best_iteration_,
-                "horizon_days": horizon_days,
-                "train_cutoffs": ",".join(f"{c:%Y-%m-%d}" for c in split.train),
-                "valid_cutoff": f"{split.valid:%Y-%m-%d}",
-                "test_cutoff": f"{split.test:%Y-%m-%d}",
+                **comparison.split_params,
                 "rows": len(table),
                 "features": len(model.features_),
-                "points_sheet": comparison.models["hand_set_points"].sheet_.source,
+                "points_sheet": hand.sheet_.source if hand is not None else "none",
+                **({"horizon_days": horizon_days} if horizon_days is not None else {}),
             }
         )
         mlflow.set_tags(
@@ -123,8 +135,13 @@ def log_comparison(
                 "data_fingerprint": data_fingerprint(fingerprint, table, horizon_days),
                 "inputs_hash": fingerprint,
                 "git_commit": _git_commit(),
+                "mode": "events" if comparison.typer is None else "flat_table",
             }
         )
+        if comparison.audit is not None:
+            flagged = comparison.audit.loc[comparison.audit["flagged"], "feature"].tolist()
+            mlflow.set_tag("leakage_flagged", ",".join(flagged) or "none")
+
         metrics = {
             f"{name}.{metric}": float(value)
             for name, row in comparison.metrics.iterrows()
@@ -135,11 +152,12 @@ def log_comparison(
         for path in files.values():
             mlflow.log_artifact(str(path), artifact_path="reports")
         with tempfile.TemporaryDirectory() as tmp:
-            catalogue_path = Path(tmp) / "feature_catalogue.csv"
+            name = "feature_catalogue.csv" if comparison.typer is None else "column_types.csv"
+            catalogue_path = Path(tmp) / name
             catalogue.to_csv(catalogue_path, index=False)
             mlflow.log_artifact(str(catalogue_path), artifact_path="reports")
-        example = _input_example(model, table)
-        pyfunc = _pyfunc_class()(model)
+        example = _input_example(model, table, comparison.typer)
+        pyfunc = _pyfunc_class()(model, comparison.typer)
         signature = infer_signature(example, pyfunc.predict(None, example))
         with warnings.catch_warnings():
             # MLflow 3.17 saves the input example with a pandas 3.1-deprecated idiom.
@@ -155,7 +173,10 @@ def log_comparison(
             )
     version = str(info.registered_model_version)
     client = MlflowClient()
-    promoted = promote or _beats_champion(client, metrics["lightgbm.roc_auc"])
+    mode = "events" if comparison.typer is None else "flat_table"
+    leaky = comparison.audit is not None and bool(comparison.audit["flagged"].any())
+    # A model fed a column that gives the outcome away looks best and scores new leads worst.
+    promoted = promote or (not leaky and _beats_champion(client, metrics["lightgbm.roc_auc"], mode))
     if promoted:
         client.set_registered_model_alias(MODEL_NAME, CHAMPION, version)
     return run.info.run_id, version, promoted
@@ -173,15 +194,22 @@ def _ensure_experiment() -> None:
     mlflow.set_experiment(EXPERIMENT)
 
 
-def _beats_champion(client, roc_auc: float) -> bool:
+def _beats_champion(client, roc_auc: float, mode: str) -> bool:
+    """No champion yet, or a better held-out ROC AUC on the same kind of data.
+
+    A flat-table model and an events model are never compared automatically: their held-out
+    sets differ, so only ``--promote`` replaces a champion of the other kind.
+    """
     from mlflow.exceptions import MlflowException
 
     try:
         champion = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
     except MlflowException:
         return True  # no champion yet
-    best = client.get_run(champion.run_id).data.metrics.get("lightgbm.roc_auc", float("-inf"))
-    return roc_auc > best
+    run = client.get_run(champion.run_id)
+    if run.data.tags.get("mode", "events") != mode:
+        return False
+    return roc_auc > run.data.metrics.get("lightgbm.roc_auc", float("-inf"))
 
 
 def _requirements() -> list[str]:

@@ -5,7 +5,7 @@ latest cutoff whose label window ends by the test cutoff; training uses the cuto
 windows end by the validation cutoff. No training label therefore looks into a later period.
 
 Categorical features (text in the training table) become integer codes from a vocabulary fixed
-at fit time (unknown or missing values: -1, which LightGBM reads as missing) and are passed to
+at fit time (unknown or missing values: NaN, LightGBM's missing category) and are passed to
 LightGBM as categorical. Early stopping watches the validation cutoff; an isotonic calibration
 fitted on the same validation predictions turns scores into probabilities.
 
@@ -28,9 +28,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.isotonic import IsotonicRegression
-from sklearn.utils.validation import check_is_fitted
+from sklearn.model_selection import train_test_split
+from sklearn.utils import Tags
+from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from leadscore.errors import LeadscoreError
+from leadscore.modeling.binning import as_frame, binary_tags, check_binary_target, check_table
 
 #: Columns of a training table that are not features.
 NON_FEATURES = ("lead_id", "account_id", "cutoff", "label")
@@ -87,8 +90,13 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
         LightGBM parameters; ``n_estimators`` is the ceiling for early stopping.
     early_stopping_rounds : int
         Rounds without improvement of the validation log loss before training stops.
+    validation_fraction : float
+        Share of rows held out (stratified) when ``fit`` is given no validation set.
     random_state : int
-        Seed. Training is deterministic: LightGBM's ``deterministic`` mode, one thread.
+        Seed. Training is deterministic: LightGBM's ``deterministic`` mode, column-wise
+        histograms, a fixed number of threads.
+    n_jobs : int
+        Threads. The same data, seed and ``n_jobs`` give the same model bit for bit.
 
     Attributes
     ----------
@@ -109,7 +117,9 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
         colsample_bytree: float = 0.8,
         reg_lambda: float = 1.0,
         early_stopping_rounds: int = 50,
+        validation_fraction: float = 0.2,
         random_state: int = 0,
+        n_jobs: int = 2,
     ) -> None:
         self.n_estimators = n_estimators
         self.learning_rate = learning_rate
@@ -118,7 +128,9 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
         self.colsample_bytree = colsample_bytree
         self.reg_lambda = reg_lambda
         self.early_stopping_rounds = early_stopping_rounds
+        self.validation_fraction = validation_fraction
         self.random_state = random_state
+        self.n_jobs = n_jobs
 
     def _encode(self, X: pd.DataFrame) -> pd.DataFrame:
         missing = [f for f in self.features_ if f not in X.columns]
@@ -128,12 +140,32 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
             )
         out = X[self.features_].copy()
         for name, vocabulary in self.categories_.items():
-            codes = pd.Index(vocabulary).get_indexer(out[name].astype(object))  # -1: unknown
-            out[name] = codes.astype(np.int32)
+            codes = pd.Index(vocabulary).get_indexer(out[name].astype(object))
+            # Unknown or missing: NaN, LightGBM's missing category.
+            out[name] = np.where(codes < 0, np.nan, codes).astype(np.float32)
         return out
 
-    def fit(self, X: pd.DataFrame, y, *, X_valid: pd.DataFrame, y_valid) -> LightGBMModel:
-        """Train with early stopping on ``X_valid`` and calibrate on it."""
+    def fit(
+        self, X: pd.DataFrame, y, *, X_valid: pd.DataFrame | None = None, y_valid=None
+    ) -> LightGBMModel:
+        """Train with early stopping on ``X_valid`` and calibrate on it.
+
+        Without ``X_valid``, a stratified ``validation_fraction`` of the rows is held out (for
+        tables without time; event tables should pass their validation period).
+        """
+        X = check_table(self, X, reset=True)
+        self.classes_, y = check_binary_target(y)
+        if X_valid is None:
+            X, X_valid, y, y_valid = train_test_split(
+                X,
+                y,
+                test_size=self.validation_fraction,
+                stratify=y,
+                random_state=self.random_state,
+            )
+        else:
+            X_valid = as_frame(X_valid)
+            y_valid = (column_or_1d(y_valid) == self.classes_[1]).astype(int)
         self.features_ = [c for c in X.columns if c not in NON_FEATURES]
         self.categories_ = {
             c: sorted(X[c].dropna().astype(str).unique())
@@ -152,7 +184,7 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
             random_state=self.random_state,
             deterministic=True,
             force_col_wise=True,
-            n_jobs=1,
+            n_jobs=self.n_jobs,
             verbose=-1,
         )
         self.booster_.fit(
@@ -169,21 +201,86 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
         self.calibrator_ = IsotonicRegression(
             y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip"
         ).fit(raw, np.asarray(y_valid))
-        self.classes_ = np.array([0, 1])
-        self.feature_names_in_ = np.asarray(X.columns, dtype=object)
-        self.n_features_in_ = len(self.feature_names_in_)
         return self
+
+    def __sklearn_tags__(self) -> Tags:
+        return binary_tags(super().__sklearn_tags__())
+
+    def _checked(self, X) -> pd.DataFrame:
+        """Arrays are checked like the training array; tables are matched by column name."""
+        if isinstance(X, pd.DataFrame):
+            return X  # a scoring table may hold more columns (ids, label) than the model uses
+        return check_table(self, X, reset=False)
 
     def raw_score(self, X: pd.DataFrame) -> np.ndarray:
         """LightGBM's own log-odds, before calibration (SHAP explains this)."""
         check_is_fitted(self, "booster_")
-        return self.booster_.predict(self._encode(X), raw_score=True)
+        return self.booster_.predict(self._encode(self._checked(X)), raw_score=True)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         check_is_fitted(self, "booster_")
-        raw = self.booster_.predict_proba(self._encode(X))[:, 1]
+        raw = self.booster_.predict_proba(self._encode(self._checked(X)))[:, 1]
         p = self.calibrator_.predict(raw)
         return np.column_stack([1 - p, p])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
-        return (self.predict_proba(X)[:, 1] >= 0.5).astype(int)
+        check_is_fitted(self, "booster_")
+        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+
+#: The search space of :func:`tune_lightgbm`.
+TUNING_SPACE = {
+    "num_leaves": (15, 31, 63),
+    "learning_rate": (0.03, 0.05, 0.1),
+    "min_child_samples": (20, 50, 100, 200),
+    "colsample_bytree": (0.5, 0.8, 1.0),
+    "reg_lambda": (0.0, 1.0, 5.0),
+}
+
+
+@dataclass
+class Tuning:
+    """The outcome of :func:`tune_lightgbm`."""
+
+    best_params: dict
+    best_score: float
+    best_model: LightGBMModel
+    trials: pd.DataFrame
+
+
+def tune_lightgbm(
+    X: pd.DataFrame,
+    y,
+    X_valid: pd.DataFrame,
+    y_valid,
+    n_trials: int = 8,
+    random_state: int = 0,
+) -> Tuning:
+    """A small seeded random search over :data:`TUNING_SPACE`, judged on the validation set.
+
+    Each setting is trained on ``X`` with early stopping on ``X_valid`` and scored by LightGBM's
+    validation log loss. The test period is never seen: pass the training and validation
+    parts of the time split. The first trial is always the default setting, so tuning never
+    returns something worse on validation than the defaults.
+
+    Returns
+    -------
+    Tuning
+        ``trials`` has one row per setting with its ``valid_log_loss`` and ``trees``.
+    """
+    rng = np.random.default_rng(random_state)
+    settings = [{}] + [
+        {name: values[rng.integers(len(values))] for name, values in TUNING_SPACE.items()}
+        for _ in range(n_trials - 1)
+    ]
+    rows, best = [], None
+    for params in settings:
+        model = LightGBMModel(random_state=random_state, **params).fit(
+            X, y, X_valid=X_valid, y_valid=y_valid
+        )
+        score = float(model.booster_.best_score_["valid_0"]["binary_logloss"])
+        rows.append({**params, "valid_log_loss": score, "trees": model.best_iteration_})
+        if best is None or score < best[0]:
+            best = (score, params, model)
+    score, params, model = best
+    return Tuning(best_params=params, best_score=score, best_model=model, trials=pd.DataFrame(rows))

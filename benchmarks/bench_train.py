@@ -1,0 +1,130 @@
+"""Benchmark: training on a million rows, and how far the models are from the oracle.
+
+1. **Training time.** 100,000 synthetic leads, weekly cutoffs over 2025: the training cutoffs
+   hold about a million rows × ~180 features. Timed (median of ``--repeat``):
+   ``LightGBMModel.fit`` alone (early stopping, calibration) and ``compare_models`` (hand-set
+   points, learned points and LightGBM, evaluation included). Target: ≤ 2 minutes.
+2. **Where the oracle gap comes from** (on the demo data, 20,000 leads): LightGBM trained on
+   the observable features, then again with the generator's hidden variables added as features
+   — the lead's buying stage at the cutoff, then also its persona and its fit (which carries the
+   hidden lead and account noise). The oracle knows all of them; a model that is given them
+   closes most of the gap, which shows how much of it no model of observable data can close.
+
+Usage: ``make bench`` or ``python benchmarks/bench_train.py [--repeat 3] [--skip-time]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import roc_auc_score
+
+from leadscore.features.pipeline import build_training_table
+from leadscore.modeling.compare import compare_models
+from leadscore.modeling.train import LightGBMModel, split_table, time_split
+from leadscore.synthetic import conversion_probability, generate
+
+HORIZON = 90
+
+
+def _median(seconds: list[float]) -> str:
+    return f"{statistics.median(seconds):.1f} s (runs: {', '.join(f'{s:.1f}' for s in seconds)})"
+
+
+def training_time(root: Path, repeat: int) -> None:
+    data = root / "timing"
+    generate(data, n_leads=100_000, seed=42)
+    cutoffs = [f"{d:%Y-%m-%d}" for d in pd.date_range("2024-11-04", "2025-12-29", freq="7D")]
+    began = time.perf_counter()
+    table = build_training_table(data, cutoffs, HORIZON, interim_dir=root / "interim").frame
+    features_s = time.perf_counter() - began
+    split = time_split(table["cutoff"].unique(), HORIZON)
+    train, valid, _ = split_table(table, split)
+    n_features = len([c for c in table.columns if c not in ("lead_id", "account_id", "cutoff")])
+    print(
+        f"training table: {len(table):,} rows, {len(train):,} training rows × {n_features - 1} "
+        f"features, built in {features_s:.1f} s"
+    )
+    fits, compares, trees = [], [], 0
+    for _ in range(repeat):
+        began = time.perf_counter()
+        model = LightGBMModel().fit(train, train["label"], X_valid=valid, y_valid=valid["label"])
+        fits.append(time.perf_counter() - began)
+        trees = model.best_iteration_
+        began = time.perf_counter()
+        compare_models(table, HORIZON)
+        compares.append(time.perf_counter() - began)
+    print(f"LightGBMModel.fit ({trees} trees after early stopping): {_median(fits)}")
+    print(f"compare_models (all three models + evaluation): {_median(compares)}")
+
+
+def _stage_at(cutoffs: pd.Series, lead_ids: pd.Series, data: Path) -> np.ndarray:
+    """The hidden stage of each (lead, cutoff) on the cutoff's day, as the oracle sees it."""
+    import json
+
+    params = json.loads((data / "ground_truth" / "params.json").read_text())
+    stages = pd.read_parquet(data / "ground_truth" / "stages.parquet")
+    day = (cutoffs.dt.floor("D") - pd.Timestamp(params["start"])).dt.days.to_numpy()
+    rows = pd.DataFrame({"lead_id": lead_ids.to_numpy(), "day": day}).reset_index()
+    merged = rows.merge(stages, on="lead_id")
+    merged = merged[(merged["first_day"] <= merged["day"]) & (merged["day"] < merged["end_day"])]
+    stage = merged.groupby("index")["stage"].max()
+    return stage.reindex(rows["index"]).fillna(-1).to_numpy(dtype=np.float32)
+
+
+def oracle_gap(root: Path) -> None:
+    data = root / "demo"
+    generate(data, n_leads=20_000, seed=42)
+    table = build_training_table(data, None, HORIZON, interim_dir=root / "interim").frame
+    hidden = pd.read_parquet(data / "ground_truth" / "leads.parquet")[["lead_id", "persona", "fit"]]
+    table = table.assign(hidden_stage=_stage_at(table["cutoff"], table["lead_id"], data))
+    table = table.merge(hidden.rename(columns={"persona": "hidden_persona", "fit": "hidden_fit"}))
+    split = time_split(table["cutoff"].unique(), HORIZON)
+    train, valid, test = split_table(table, split)
+    truth = test[["lead_id"]].merge(
+        conversion_probability(data, [split.test], HORIZON), on="lead_id", how="left"
+    )
+    oracle = roc_auc_score(test["label"], truth["probability"])
+    steps = {
+        "observable features only": [],
+        "+ hidden buying stage": ["hidden_stage"],
+        "+ hidden stage, persona and fit (with its noise)": [
+            "hidden_stage",
+            "hidden_persona",
+            "hidden_fit",
+        ],
+    }
+    every = ["hidden_stage", "hidden_persona", "hidden_fit"]
+    print(f"test cutoff {split.test:%Y-%m-%d}: {len(test):,} leads; oracle ROC AUC {oracle:.3f}")
+    for name, extra in steps.items():
+        drop = [c for c in every if c not in extra]
+        model = LightGBMModel().fit(
+            train.drop(columns=drop),
+            train["label"],
+            X_valid=valid.drop(columns=drop),
+            y_valid=valid["label"],
+        )
+        auc = roc_auc_score(test["label"], model.predict_proba(test.drop(columns=drop))[:, 1])
+        print(f"LightGBM, {name}: ROC AUC {auc:.3f} (gap to the oracle {oracle - auc:.3f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-time", action="store_true", help="only the oracle-gap part")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        oracle_gap(root)
+        if not args.skip_time:
+            training_time(root, args.repeat)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,98 @@
+"""A messy flat CRM export with a target column, for ``leadscore train --table``.
+
+One row per lead as teams export it from a CRM: an id, personal columns, "Select"/"Unknown"
+placeholders, numbers with thousands separators, yes/no columns, dates, and a ``Deal Stage``
+column that sales fills in after contact — a planted leak the leakage audit must flag. A few
+rows have no outcome yet (open leads).
+
+Conversion follows a logistic model of seniority, company size, newsletter, page views,
+pricing visits and the demo request, so a model can learn it.
+
+Examples
+--------
+>>> table = messy_flat_table(500, seed=1)
+>>> table.columns.tolist()[:5]
+['Lead ID', 'Email', 'Full Name', 'Created Date', 'Country']
+>>> sorted(table["Converted"].dropna().unique())
+['No', 'Yes']
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+_COUNTRIES = ("DE", "AT", "CH", "NL", "FR", "US", "UK")
+_INDUSTRIES = ("Software", "Manufacturing", "Retail", "Finance", "Healthcare", "Education")
+_SENIORITY = {  # title, effect on the log-odds
+    "Head of Marketing": 0.9,
+    "CMO": 1.1,
+    "Marketing Manager": 0.5,
+    "Sales Director": 0.8,
+    "Marketing Specialist": 0.0,
+    "Working Student": -1.5,
+    "Intern": -1.5,
+    "CEO": 0.9,
+}
+
+
+def messy_flat_table(n_rows: int = 5000, seed: int = 0) -> pd.DataFrame:
+    """A flat lead export with messy values and a leaky column (see the module docstring)."""
+    rng = np.random.default_rng(seed)
+    created = pd.Timestamp("2024-01-01") + pd.to_timedelta(
+        np.sort(rng.integers(0, 730, n_rows)), unit="D"
+    )
+    titles = rng.choice(list(_SENIORITY), n_rows, p=[0.1, 0.05, 0.2, 0.1, 0.25, 0.1, 0.1, 0.1])
+    employees = np.round(rng.lognormal(4.5, 1.5, n_rows)).astype(int)
+    newsletter = rng.random(n_rows) < 0.4
+    page_views = rng.poisson(4 + 6 * newsletter, n_rows)
+    pricing = rng.poisson(0.6, n_rows)
+    demo = rng.random(n_rows) < 0.08
+    first_touch_days = rng.integers(0, 200, n_rows)
+    logit = (
+        -4.0
+        + np.vectorize(_SENIORITY.get)(titles)
+        + 0.25 * np.log1p(employees)
+        + 0.4 * newsletter
+        + 0.05 * page_views
+        + 0.6 * pricing
+        + 1.6 * demo
+        - 0.004 * first_touch_days
+    )
+    converted = rng.random(n_rows) < 1 / (1 + np.exp(-logit))
+
+    def messy(values: np.ndarray, placeholder: str, share: float) -> np.ndarray:
+        out = values.astype(object)
+        out[rng.random(n_rows) < share] = placeholder
+        return out
+
+    size_text = np.array([f"{e:,}" for e in employees], dtype=object)
+    yes_no = np.where(newsletter, rng.choice(["Yes", "yes", "Y"], n_rows), "No")
+    stage = np.where(
+        converted,
+        rng.choice(["Closed Won", "Contract Sent"], n_rows),
+        rng.choice(["Select", "", "Closed Lost"], n_rows, p=[0.6, 0.3, 0.1]),
+    )
+    outcome = np.where(converted, "Yes", "No").astype(object)
+    outcome[rng.random(n_rows) < 0.03] = None  # still open
+    return pd.DataFrame(
+        {
+            "Lead ID": [f"FL{i:06d}" for i in range(1, n_rows + 1)],
+            "Email": [f"lead{i}@example-{i % 97}.com" for i in range(1, n_rows + 1)],
+            "Full Name": [f"Lead Person {i}" for i in range(1, n_rows + 1)],
+            "Created Date": created.strftime("%Y-%m-%d"),
+            "Country": messy(rng.choice(_COUNTRIES, n_rows), "Select", 0.1),
+            "Industry": messy(rng.choice(_INDUSTRIES, n_rows), "-- Select --", 0.15),
+            "Job Title": titles,
+            "Employees": messy(size_text, "Unknown", 0.1),
+            "Newsletter": messy(yes_no, "", 0.05),
+            "Page Views": page_views,
+            "Pricing Page Visits": pricing,
+            "Demo Requested": np.where(demo, "true", "false"),
+            "First Touch": (created - pd.to_timedelta(first_touch_days, unit="D")).strftime(
+                "%d.%m.%Y"
+            ),
+            "Deal Stage": stage,
+            "Converted": outcome,
+        }
+    )
