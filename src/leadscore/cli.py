@@ -464,6 +464,112 @@ _SHOWN_METRICS = {
 
 
 @app.command()
+def score(
+    data: Annotated[Path, typer.Option(help="Folder with the exported tables.")] = (
+        config.DEMO_DATA_DIR
+    ),
+    table: Annotated[
+        Path | None, typer.Option(help="A flat export to score with a flat-table model.")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(help="Score as of this date (default: the day after the latest event)."),
+    ] = None,
+    model: Annotated[
+        str, typer.Option(help="models:/NAME@ALIAS, models:/NAME/VERSION or a model folder.")
+    ] = "models:/leadscore@champion",
+    out: Annotated[Path, typer.Option(help="Scores file (.csv or .parquet).")] = (
+        config.SCORES_FILE
+    ),
+    accounts_out: Annotated[
+        Path | None, typer.Option(help="Also write one row per account (.csv or .parquet).")
+    ] = None,
+    explain: Annotated[
+        str, typer.Option(help="Reasons for all leads, none, or the best top:N.")
+    ] = "all",
+    lang: Annotated[str, typer.Option(help="Language of the reasons: en or de.")] = "en",
+    points: Annotated[Path | None, typer.Option(help="Your points sheet.")] = None,
+    settings: Annotated[Path | None, typer.Option(help="Your feature settings YAML.")] = None,
+) -> None:
+    """Score every lead that may be scored: probability, points, grade, priority and reasons."""
+    from leadscore.modeling.predict import account_summary, load_model, parse_explain, score_leads
+    from leadscore.reasons import LANGUAGES
+
+    if lang not in LANGUAGES:
+        raise LeadscoreError(f"--lang {lang!r}: use {' or '.join(LANGUAGES)}.")
+    n_explain = parse_explain(explain)
+    began = time.perf_counter()
+    with err_console.status(f"Loading {model}"):
+        loaded = load_model(model)
+    with _progress() as progress:
+        if table is not None:
+            frame, when = _flat_scoring_rows(table, loaded, as_of)
+            families = None
+        else:
+            if loaded.typer is not None:
+                raise LeadscoreError(
+                    f"{model} was trained on a flat table: score with --table FILE."
+                )
+            from leadscore.features.pipeline import build_scoring_table
+
+            _, step = _steps(progress, "Building features", total=7)
+            features = build_scoring_table(data, as_of, settings=settings, on_step=step)
+            frame, when = features.frame, features.cutoffs[0]
+            families = {f.name: f.family or f.name for f in features.catalogue}
+            skipped = ", ".join(f"{n:,} {why}" for why, n in features.skipped.items() if n)
+            console.print(
+                f"As of {when:%Y-%m-%d}: {len(frame):,} leads to score; skipped "
+                f"{sum(features.skipped.values()):,} ({skipped or 'none'})."
+            )
+        task = progress.add_task("explaining", total=None)
+
+        def report(stage: str, done: int, total: int) -> None:
+            progress.update(task, description=stage, completed=done, total=total)
+
+        scores = score_leads(
+            frame,
+            loaded,
+            as_of=when,
+            families=families,
+            sheet=points,
+            explain=n_explain,
+            lang=lang,
+            on_progress=report,
+        )
+        progress.update(task, description="scored", total=1, completed=1)
+    write_table(scores, out)
+    bands = scores["priority"].value_counts().reindex(["very high", "high", "medium", "low"])
+    console.print(
+        f"Scored {len(scores):,} leads with {model} (version {loaded.version}) in "
+        f"{time.perf_counter() - began:.1f} s: "
+        + ", ".join(f"{int(n):,} {band}" for band, n in bands.fillna(0).items())
+        + f". Wrote {out}."
+    )
+    if accounts_out is not None:
+        accounts = account_summary(scores)
+        write_table(accounts, accounts_out)
+        console.print(f"{len(accounts):,} accounts in {accounts_out}.")
+
+
+def _flat_scoring_rows(path: Path, loaded, as_of: str | None) -> tuple[pd.DataFrame, pd.Timestamp]:
+    from leadscore.flat_table import to_time
+    from leadscore.readers import read_table_file
+
+    if loaded.typer is None:
+        raise LeadscoreError("--table needs a model trained on a flat table (train --table).")
+    if not path.is_file():
+        raise LeadscoreError(f"{path}: no such file.")
+    frame = read_table_file(path).frame
+    if as_of is not None:
+        when = pd.Timestamp(as_of, tz="UTC")
+    elif loaded.typer.time_col and loaded.typer.time_col in frame.columns:
+        when = to_time(frame[loaded.typer.time_col]).max().floor("D") + pd.Timedelta(days=1)
+    else:
+        when = pd.Timestamp.now(tz="UTC").floor("D")
+    return frame, when
+
+
+@app.command()
 def export(
     out: Annotated[Path, typer.Option(help="Folder to copy the champion model to.")] = (
         config.MODELS_DIR / "champion"

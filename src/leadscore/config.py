@@ -33,6 +33,7 @@ PROCESSED_DATA_DIR = DATA_DIR / "processed"
 MODELS_DIR = PROJECT_ROOT / "models"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 FIGURES_DIR = REPORTS_DIR / "figures"
+SCORES_FILE = DATA_DIR / "scores" / "scores.csv"
 
 #: Where ``make demo`` puts its synthetic B2B dataset (the default input of every command).
 DEMO_DATA_DIR = RAW_DATA_DIR / "synthetic-b2b"

@@ -144,7 +144,9 @@ class TableTyper(TransformerMixin, BaseEstimator):
     time_col : str, optional
         The row's time (when the lead was created or snapshotted); dates become days before it.
     drop : tuple of str
-        Columns never used (``--drop``, ``--id``, the target).
+        Columns never used (``--drop``, the target).
+    id_col : str, optional
+        The lead id column: never a feature; scoring uses it to name the leads.
 
     Attributes
     ----------
@@ -154,9 +156,12 @@ class TableTyper(TransformerMixin, BaseEstimator):
         The reason each other column was dropped.
     """
 
-    def __init__(self, time_col: str | None = None, drop: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, time_col: str | None = None, drop: tuple[str, ...] = (), id_col: str | None = None
+    ) -> None:
         self.time_col = time_col
         self.drop = drop
+        self.id_col = id_col
 
     def _kind(self, name: str, column: pd.Series) -> str:
         """The column's kind, or why it is dropped (a reason starts with a capital-free word)."""
@@ -194,7 +199,7 @@ class TableTyper(TransformerMixin, BaseEstimator):
         return "category"
 
     def fit(self, X: pd.DataFrame, y=None) -> TableTyper:
-        excluded = {*self.drop, *([self.time_col] if self.time_col else [])}
+        excluded = {*self.drop, *(c for c in (self.time_col, self.id_col) if c)}
         self.kinds_: dict[str, str] = {}
         self.dropped_: dict[str, str] = {}
         for name in X.columns:
@@ -256,6 +261,7 @@ class FlatTable:
     path: Path
     target: str
     ids: pd.Series | None = None
+    id_col: str | None = None
     times: pd.Series | None = None
     time_col: str | None = None
     excluded: tuple[str, ...] = ()
@@ -338,6 +344,7 @@ def load_flat_table(
         path=path,
         target=target_name,
         ids=frame[id_name] if id_name else None,
+        id_col=id_name,
         times=times,
         time_col=time_name,
         excluded=(target_name, *([id_name] if id_name else []), *dropped),

@@ -63,6 +63,8 @@ class FeatureTable:
     fingerprint: str
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    #: Scoring tables: leads left out and why (see :func:`skipped_leads`).
+    skipped: dict[str, int] = field(default_factory=dict)
 
     @property
     def feature_names(self) -> list[str]:
@@ -445,5 +447,36 @@ def build_scoring_table(
     cutoff = (staged.data_end.floor("D") + _DAY) if as_of is None else _to_cutoff(as_of)
     frame, catalogue, timings = _build(staged, [cutoff], settings, None, interim, step)
     return FeatureTable(
-        frame, catalogue, [cutoff], None, staged.fingerprint, time.perf_counter() - began, timings
+        frame,
+        catalogue,
+        [cutoff],
+        None,
+        staged.fingerprint,
+        time.perf_counter() - began,
+        timings,
+        skipped=skipped_leads(staged, cutoff),
     )
+
+
+def skipped_leads(staged: StagedDataset, cutoff: pd.Timestamp) -> dict[str, int]:
+    """How many leads a scoring table as of ``cutoff`` leaves out, by the first reason that applies.
+
+    The same rules as the entity table: no consent (never profiled), created on or after the
+    cutoff, a customer from before the data (no conversion date), converted by the cutoff.
+    """
+    leads = staged.leads
+    converted_at = leads["lead_id"].map(staged.outcomes.set_index("lead_id")["converted_at"])
+    reasons = {
+        "no consent to profiling": ~leads["consent"].to_numpy(dtype=bool),
+        "created after the as-of date": (leads["created_at"] >= cutoff).to_numpy(),
+        "customer before the data": (
+            leads["lifecycle_stage"].eq("customer").fillna(False) & converted_at.isna()
+        ).to_numpy(dtype=bool),
+        "already converted": (converted_at <= cutoff).fillna(False).to_numpy(dtype=bool),
+    }
+    counted = np.zeros(len(leads), dtype=bool)
+    out = {}
+    for reason, mask in reasons.items():
+        out[reason] = int((mask & ~counted).sum())
+        counted |= mask
+    return out

@@ -194,7 +194,7 @@ def compare_flat(
         Single-column held-out ROC AUC from which a column is flagged as a likely leak.
     """
     split = flat_split(table, seed=seed)
-    typer = TableTyper(time_col=table.time_col, drop=table.excluded).fit(
+    typer = TableTyper(time_col=table.time_col, drop=table.excluded, id_col=table.id_col).fit(
         table.frame.iloc[split.train]
     )
     X = typer.transform(table.frame)

@@ -6,8 +6,10 @@ windows end by the validation cutoff. No training label therefore looks into a l
 
 Categorical features (text in the training table) become integer codes from a vocabulary fixed
 at fit time (unknown or missing values: NaN, LightGBM's missing category) and are passed to
-LightGBM as categorical. Early stopping watches the validation cutoff; an isotonic calibration
-fitted on the same validation predictions turns scores into probabilities.
+LightGBM as categorical. Early stopping watches the validation cutoff; a calibration fitted on
+the same validation predictions turns scores into probabilities: Platt scaling (a logistic
+regression on LightGBM's log-odds), which is strictly increasing, so the ranking stays exactly
+LightGBM's (an isotonic fit would put many leads on one plateau and rank them arbitrarily).
 
 Examples
 --------
@@ -27,7 +29,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.isotonic import IsotonicRegression
+from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted, column_or_1d
@@ -105,7 +107,8 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
         Vocabulary of each categorical feature.
     booster_ : lightgbm.LGBMClassifier
     best_iteration_ : int
-    calibrator_ : IsotonicRegression
+    calibrator_ : LogisticRegression
+        Platt scaling of the log-odds (slope and intercept) fitted on the validation set.
     """
 
     def __init__(
@@ -197,10 +200,10 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
             callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
         )
         self.best_iteration_ = int(self.booster_.best_iteration_ or self.n_estimators)
-        raw = self.booster_.predict_proba(valid)[:, 1]
-        self.calibrator_ = IsotonicRegression(
-            y_min=0.0, y_max=1.0, increasing=True, out_of_bounds="clip"
-        ).fit(raw, np.asarray(y_valid))
+        raw = self.booster_.predict(valid, raw_score=True)
+        self.calibrator_ = LogisticRegression(C=1e4, max_iter=1000).fit(
+            raw.reshape(-1, 1), np.asarray(y_valid)
+        )
         return self
 
     def __sklearn_tags__(self) -> Tags:
@@ -219,8 +222,8 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         check_is_fitted(self, "booster_")
-        raw = self.booster_.predict_proba(self._encode(self._checked(X)))[:, 1]
-        p = self.calibrator_.predict(raw)
+        raw = self.raw_score(X)
+        p = self.calibrator_.predict_proba(raw.reshape(-1, 1))[:, 1]
         return np.column_stack([1 - p, p])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:

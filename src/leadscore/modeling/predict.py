@@ -1,0 +1,311 @@
+"""Batch scoring: the registered model's probability, the hand-set points and grade, a rank,
+a priority and the reasons for and against each lead.
+
+Output columns, one row per lead:
+
+- ``lead_id``, ``account_id``, ``as_of``, ``model_version``;
+- ``probability``: calibrated probability of converting within the model's horizon;
+- ``score``: 1-99, the lead's percentile among the leads scored in this run (99: top 1 %);
+- ``points``, ``fit_grade`` (A-D), ``engagement_grade`` (1-4), ``grade`` (A1 best),
+  ``is_mql``: the hand-set points sheet, as marketing knows it;
+- ``rank`` (1: highest probability; ties by lead id) and ``priority`` by rank percentile:
+  *very high* the top 5 %, *high* the next 15 % (to 20 %), *medium* the next 30 % (to 50 %),
+  *low* the rest (:data:`PRIORITY_BANDS`);
+- ``reason_1..3`` and ``against_1..2``: the strongest feature families for and against, in
+  words, each with ``_contribution``: its SHAP value in log-odds (grouped per family; with the
+  base value they add up to the model's raw score).
+
+Examples
+--------
+>>> priority_of_rank(np.array([1, 5, 6, 20, 21, 50, 51, 100]), 100).tolist()
+['very high', 'very high', 'high', 'high', 'medium', 'medium', 'low', 'low']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from leadscore.errors import LeadscoreError
+from leadscore.explain import family_groups, grouped_contributions, strongest
+from leadscore.flat_table import TableTyper
+from leadscore.modeling.points import PointsModel, PointsSheet
+from leadscore.modeling.train import NON_FEATURES, LightGBMModel
+from leadscore.reasons import ReasonWriter
+
+#: Priority by share of the scored leads, best first: (name, upper rank percentile).
+PRIORITY_BANDS = (("very high", 0.05), ("high", 0.20), ("medium", 0.50), ("low", 1.0))
+N_FOR, N_AGAINST = 3, 2
+_ID_COLUMNS = ("lead_id", "account_id", "cutoff")
+
+
+@dataclass
+class LoadedModel:
+    """A scoring model and where it came from."""
+
+    model: LightGBMModel
+    typer: TableTyper | None
+    version: str
+    source: str
+    run_id: str | None = None
+
+
+def load_model(uri: str) -> LoadedModel:
+    """Load ``models:/NAME@ALIAS``, ``models:/NAME/VERSION``, a run's model or a folder.
+
+    A folder may be what ``leadscore export`` wrote (``models/champion``) or an MLflow model
+    folder. Raises a clear error when the registry has no such model.
+    """
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from leadscore.modeling.tracking import tracking_uri
+
+    mlflow.set_tracking_uri(tracking_uri())
+    folder = Path(uri)
+    if folder.is_dir() and (folder / "mlflow").is_dir():
+        folder = folder / "mlflow"
+    location = str(folder) if folder.is_dir() else uri
+    version, run_id = "local", None
+    try:
+        if uri.startswith("models:/"):
+            version, run_id = _registry_version(uri)
+        loaded = mlflow.pyfunc.load_model(location)
+    except MlflowException as exc:
+        raise LeadscoreError(
+            f"no model at {uri} (tracking store {tracking_uri()}): {_first_line(exc)} "
+            "Train one first ('leadscore train', which registers 'leadscore' and sets the "
+            "'champion' alias) or pass --model."
+        ) from None
+    except OSError:
+        raise LeadscoreError(f"no model at {uri}: not a registry URI or a model folder.") from None
+    wrapper = loaded.unwrap_python_model()
+    if version == "local":
+        run_id = loaded.metadata.run_id
+    return LoadedModel(wrapper.model, getattr(wrapper, "typer", None), version, uri, run_id)
+
+
+def _registry_version(uri: str) -> tuple[str, str]:
+    from mlflow import MlflowClient
+
+    name, _, ref = uri.removeprefix("models:/").partition("@")
+    client = MlflowClient()
+    if ref:
+        found = client.get_model_version_by_alias(name, ref)
+    else:
+        name, _, number = name.partition("/")
+        found = client.get_model_version(name, number)
+    return str(found.version), found.run_id
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if text.endswith(".") else text + "."
+
+
+def check_features(model: LightGBMModel, table: pd.DataFrame, *, extra_ok: bool = False) -> None:
+    """Refuse a table whose features differ from the model's (names the columns)."""
+    expected = set(model.features_)
+    given = {c for c in table.columns if c not in NON_FEATURES}
+    missing = sorted(expected - given)
+    unexpected = [] if extra_ok else sorted(given - expected)
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing {len(missing)}: {', '.join(missing[:10])}")
+        if unexpected:
+            parts.append(f"unexpected {len(unexpected)}: {', '.join(unexpected[:10])}")
+        raise LeadscoreError(
+            "the scoring table's features do not match the model's ("
+            + "; ".join(parts)
+            + "). Score with the feature settings the model was trained with, or retrain."
+        )
+
+
+def priority_of_rank(rank: np.ndarray, n: int) -> np.ndarray:
+    """Priority band of each rank (1 = best) among ``n`` leads."""
+    share = np.asarray(rank) / max(n, 1)
+    names = np.array([name for name, _ in PRIORITY_BANDS], dtype=object)
+    edges = np.array([upper for _, upper in PRIORITY_BANDS])
+    return names[np.minimum(np.searchsorted(edges, share, side="left"), len(names) - 1)]
+
+
+def rank_leads(probability: np.ndarray, lead_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rank (1 = highest probability, ties by lead id) and the 1-99 percentile score."""
+    order = np.lexsort((lead_ids.astype(str), -probability))
+    rank = np.empty(len(probability), dtype=np.int64)
+    rank[order] = np.arange(1, len(probability) + 1)
+    below = pd.Series(probability).rank(method="min").to_numpy() - 1  # leads scoring lower
+    score = np.clip(1 + np.floor(99 * below / max(len(probability), 1)), 1, 99).astype(np.int64)
+    return rank, score
+
+
+def parse_explain(value: str) -> int | None:
+    """``all`` → None (every lead), ``none`` → 0, ``top:N`` → N."""
+    value = value.strip().lower()
+    if value == "all":
+        return None
+    if value == "none":
+        return 0
+    if value.startswith("top:") and value[4:].isdigit():
+        return int(value[4:])
+    raise LeadscoreError(f"--explain {value!r}: use all, none or top:N (e.g. top:1000).")
+
+
+def score_leads(
+    table: pd.DataFrame,
+    loaded: LoadedModel,
+    *,
+    as_of: pd.Timestamp,
+    families: dict[str, str] | None = None,
+    sheet: str | Path | PointsSheet | None = None,
+    explain: int | None = None,
+    lang: str = "en",
+    on_progress: Callable[[str, int, int], None] | None = None,
+) -> pd.DataFrame:
+    """Score a scoring table (or a flat table's raw rows, for a flat-table model).
+
+    Parameters
+    ----------
+    table : DataFrame
+        From :func:`leadscore.features.pipeline.build_scoring_table` (``lead_id``,
+        ``account_id`` and the features), or a flat export's rows.
+    loaded : LoadedModel
+    as_of : Timestamp
+    families : dict, optional
+        Feature → family (from the feature catalogue), to group reasons.
+    sheet : points sheet, optional
+        Default: the shipped one for event data; flat tables get points only with a sheet.
+    explain : int, optional
+        Leads to explain, best first: ``None`` every lead, 0 none.
+    lang : {"en", "de"}
+    on_progress : callable, optional
+        ``(stage, done, total)`` as reasons are computed.
+    """
+    model, typer = loaded.model, loaded.typer
+    if typer is not None:
+        features = typer.transform(table)
+        lead_ids = (
+            table[typer.id_col]
+            if typer.id_col
+            else pd.Series(np.arange(1, len(table) + 1), index=table.index)  # row numbers
+        )
+        account_ids = table["account_id"] if "account_id" in table.columns else None
+    else:
+        check_features(model, table)
+        features, lead_ids, account_ids = table, table["lead_id"], table["account_id"]
+    probability = model.predict_proba(features)[:, 1]
+    ids = lead_ids.to_numpy()
+    rank, score = rank_leads(probability, ids)
+    out = pd.DataFrame(
+        {
+            "lead_id": ids,
+            "account_id": account_ids.to_numpy() if account_ids is not None else pd.NA,
+            "as_of": as_of,
+            "model_version": loaded.version,
+            "probability": np.round(probability, 6),
+            "score": score,
+        }
+    )
+    points = _points(features, sheet, flat=typer is not None)
+    out = pd.concat([out, points], axis=1)
+    out["rank"] = rank
+    out["priority"] = priority_of_rank(rank, len(out))
+    out = pd.concat(
+        [out, _reasons(model, features, rank, families or {}, explain, lang, on_progress)], axis=1
+    )
+    return out.sort_values("rank", kind="stable", ignore_index=True)
+
+
+def _points(features: pd.DataFrame, sheet, *, flat: bool) -> pd.DataFrame:
+    columns = ["points", "fit_grade", "engagement_grade", "grade", "is_mql"]
+    if flat and sheet is None:
+        return pd.DataFrame({c: pd.NA for c in columns}, index=range(len(features)))
+    scores = PointsModel(sheet).score_frame(features)
+    return scores[columns].reset_index(drop=True)
+
+
+def _reasons(
+    model: LightGBMModel,
+    features: pd.DataFrame,
+    rank: np.ndarray,
+    families: dict[str, str],
+    explain: int | None,
+    lang: str,
+    on_progress: Callable[[str, int, int], None] | None,
+) -> pd.DataFrame:
+    slots = [f"reason_{i}" for i in range(1, N_FOR + 1)]
+    slots += [f"against_{i}" for i in range(1, N_AGAINST + 1)]
+    n = len(features)
+    text = {s: np.full(n, "", dtype=object) for s in slots}
+    effect = {s: np.zeros(n) for s in slots}
+    chosen = np.flatnonzero(rank <= (n if explain is None else explain))
+    if len(chosen):
+        groups = family_groups(model.features_, families)
+        rows = features.iloc[chosen].reset_index(drop=True)
+        done = 0
+
+        def advance(k: int) -> None:
+            nonlocal done
+            done += k
+            if on_progress is not None:
+                on_progress("explaining", done, len(rows))
+
+        grouped, _ = grouped_contributions(model, rows, groups, on_chunk=advance)
+        picks = {}
+        for names, k, sign in ((slots[:N_FOR], N_FOR, 1), (slots[N_FOR:], N_AGAINST, -1)):
+            top, values = strongest(grouped, k, sign)
+            for j, slot in enumerate(names):
+                picks[slot] = top[:, j]
+                effect[slot][chosen] = np.round(values[:, j], 3)
+        writer = ReasonWriter(groups.columns, lang)
+        for family_index, family in enumerate(groups.names):
+            needed = np.zeros(len(rows), dtype=bool)
+            for slot in slots:
+                needed |= picks[slot] == family_index
+            if not needed.any():
+                continue
+            rendered = np.full(len(rows), "", dtype=object)
+            rendered[needed] = writer.render(family, rows.loc[needed])
+            for slot in slots:
+                hit = picks[slot] == family_index
+                text[slot][chosen[hit]] = rendered[hit]
+    columns = {}
+    for slot in slots:
+        columns[slot] = text[slot]
+        columns[f"{slot}_contribution"] = effect[slot]
+    return pd.DataFrame(columns)
+
+
+def account_summary(scores: pd.DataFrame) -> pd.DataFrame:
+    """One row per account: best lead, mean and max probability, high-priority leads.
+
+    >>> scores = pd.DataFrame({"lead_id": ["L1", "L2", "L3"], "account_id": ["A", "A", None],
+    ...                        "probability": [0.2, 0.6, 0.9], "priority": ["low", "high", "high"]})
+    >>> account_summary(scores).iloc[0].to_dict()  # doctest: +NORMALIZE_WHITESPACE
+    {'account_id': 'A', 'best_lead_id': 'L2', 'leads': 2, 'max_probability': 0.6,
+     'mean_probability': 0.4, 'high_priority_leads': 1}
+    """
+    with_account = scores[scores["account_id"].notna()].assign(
+        high=lambda d: d["priority"].isin(["very high", "high"]).astype(int)
+    )
+    best = with_account.sort_values(["probability", "lead_id"], ascending=[False, True])
+    best = best.drop_duplicates("account_id").set_index("account_id")["lead_id"]
+    grouped = with_account.groupby("account_id", sort=False)
+    summary = pd.DataFrame(
+        {
+            "best_lead_id": best,
+            "leads": grouped.size(),
+            "max_probability": grouped["probability"].max(),
+            "mean_probability": grouped["probability"].mean().round(6),
+            "high_priority_leads": grouped["high"].sum(),
+        }
+    )
+    summary.index.name = "account_id"
+    return summary.sort_values(
+        ["max_probability", "mean_probability"], ascending=False, kind="stable"
+    ).reset_index()
