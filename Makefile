@@ -16,13 +16,19 @@ CUTOFFS ?= monthly:2025-01-01:2025-12-01
 HORIZON ?= 90
 TRAIN_ARGS ?=
 FLAT ?= data/raw/crm_export.csv
+AS_OF ?=
+SCORES ?= data/scores/scores.csv
+EXPLAIN ?= all
+LANG_REASONS ?= en
 
-.PHONY: help setup demo data validate oracle features train train-flat test lint format bench clean
+.PHONY: help setup demo data validate oracle features train train-flat score compare mlflow-ui \
+	test lint format bench clean
 
 help: ## Show this help
-	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 	@echo "  Variables: DATA=$(DATA) LEADS=$(LEADS) SEED=$(SEED) PROFILE=$(PROFILE)"
 	@echo "             CUTOFFS=$(CUTOFFS) HORIZON=$(HORIZON) TRAIN_ARGS=$(TRAIN_ARGS) FLAT=$(FLAT)"
+	@echo "             AS_OF=$(AS_OF) SCORES=$(SCORES) EXPLAIN=$(EXPLAIN) LANG_REASONS=$(LANG_REASONS)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("leadscore needs Python >= 3.11") if sys.version_info < (3, 11) else None'
@@ -57,7 +63,30 @@ train-flat: $(STAMP) ## Train on one flat export FLAT (writes a messy sample fir
 		--time-col "Created Date" --out-dir reports/flat --metrics-out reports/flat/metrics.json \
 		--no-track $(TRAIN_ARGS)
 
-demo: data validate oracle features train ## Run the whole job end to end on the synthetic defaults
+score: $(STAMP) ## Score DATA as of AS_OF (default: its last day) with the champion -> SCORES
+	$(BIN)/leadscore score --data $(DATA) $(if $(AS_OF),--as-of $(AS_OF)) --out $(SCORES) \
+		--accounts-out $(dir $(SCORES))accounts.csv --explain $(EXPLAIN) --lang $(LANG_REASONS)
+
+compare: $(STAMP) ## Learned vs hand-set points and what-if grading for the champion's run
+	$(BIN)/leadscore compare --data $(DATA)
+
+mlflow-ui: $(STAMP) ## Open the MLflow UI on http://127.0.0.1:5000 (runs, metrics, registry)
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
+
+demo: $(STAMP) ## Whole job on synthetic data: generate, features, train (promote), score, compare
+	$(MAKE) --no-print-directory data validate oracle features
+	$(MAKE) --no-print-directory train TRAIN_ARGS="--promote $(TRAIN_ARGS)"
+	$(MAKE) --no-print-directory score compare
+	@echo
+	@echo "Done. Outputs:"
+	@echo "  data/raw/synthetic-b2b/      synthetic CRM export (ground_truth/ is hidden from the models)"
+	@echo "  data/processed/training.parquet  point-in-time training table (+ _catalogue.csv)"
+	@echo "  reports/metrics.json, reports/model_comparison.csv  the three models on held-out leads"
+	@echo "  reports/points_comparison.csv, reports/what_if.csv  learned vs hand-set points"
+	@echo "  reports/figures/*.png        ROC, precision-recall, calibration, gains, grades, points"
+	@echo "  $(SCORES), $(dir $(SCORES))accounts.csv  scores with reasons, accounts"
+	@echo "  models/champion/             the champion (MLflow model + lightgbm.txt)"
+	@echo "  mlflow.db, mlruns/           MLflow runs and registry: make mlflow-ui"
 
 test: lint ## Lint (ruff) and run the test suite (pytest, doctests included)
 	$(BIN)/python -m pytest
@@ -70,11 +99,13 @@ format: $(STAMP) ## Format and auto-fix the code with ruff
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-bench: $(STAMP) ## Measure generation, features (10M and 50M events), training (1M rows), oracle gap
+bench: $(STAMP) ## Measure generation, features (10M/50M events), training (1M rows), scoring (1M leads)
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_features.py
 	$(BIN)/python benchmarks/bench_train.py
+	$(BIN)/python benchmarks/bench_score.py
 
 clean: ## Remove generated data, caches and the virtual environment
-	rm -rf $(VENV) .pytest_cache .ruff_cache data/raw/synthetic-* data/interim/* data/processed/*
+	rm -rf $(VENV) .pytest_cache .ruff_cache data/raw/synthetic-* data/interim/* data/processed/* \
+		data/scores
 	@touch data/interim/.gitkeep data/processed/.gitkeep

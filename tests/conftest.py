@@ -73,3 +73,28 @@ def monthly_table(synthetic_b2b: Path, tmp_path_factory: pytest.TempPathFactory)
         interim_dir=tmp_path_factory.mktemp("interim"),
         now=NOW,
     )
+
+
+@pytest.fixture(scope="session")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """4,000 synthetic B2B leads: enough to train, score and compare quickly."""
+    folder = tmp_path_factory.mktemp("data")
+    generate(folder, n_leads=4000, seed=8)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def registry(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project folder whose MLflow store holds a champion trained on ``data``."""
+    from typer.testing import CliRunner
+
+    from leadscore.cli import app
+
+    home = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow.db'}")
+        result = CliRunner().invoke(
+            app, ["train", "--data", str(data), "--out-dir", str(home / "reports")]
+        )
+    assert result.exit_code == 0, result.output
+    return home

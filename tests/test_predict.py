@@ -22,15 +22,6 @@ AS_OF = "2026-01-15"
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from leadscore.synthetic import generate
-
-    folder = tmp_path_factory.mktemp("data")
-    generate(folder, n_leads=4000, seed=8)
-    return folder
-
-
-@pytest.fixture(scope="module")
 def model(data: Path):
     table = build_training_table(
         data, "monthly:2025-01-01:2025-12-01", 90, interim_dir=tempfile.mkdtemp(), now=NOW
@@ -122,19 +113,6 @@ def test_mismatched_features_are_named(model, scoring) -> None:
         LeadscoreError, match=r"missing 1: n_page_pricing_7d; unexpected 1: shoe_size"
     ):
         check_features(model, table)
-
-
-@pytest.fixture(scope="module")
-def registry(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A project folder whose MLflow store holds a champion trained on ``data``."""
-    home = tmp_path_factory.mktemp("home")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow.db'}")
-        result = CliRunner().invoke(
-            app, ["train", "--data", str(data), "--out-dir", str(home / "reports")]
-        )
-    assert result.exit_code == 0, result.output
-    return home
 
 
 def _score(home: Path, data: Path, out: Path, *extra: str):

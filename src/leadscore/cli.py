@@ -570,6 +570,107 @@ def _flat_scoring_rows(path: Path, loaded, as_of: str | None) -> tuple[pd.DataFr
 
 
 @app.command()
+def compare(
+    data: Annotated[Path, typer.Option(help="Folder with the exported tables of the run.")] = (
+        config.DEMO_DATA_DIR
+    ),
+    run: Annotated[
+        str | None, typer.Option(help="MLflow run id (default: the champion's training run).")
+    ] = None,
+    points: Annotated[Path | None, typer.Option(help="Your hand-set points sheet.")] = None,
+    settings: Annotated[Path | None, typer.Option(help="Your feature settings YAML.")] = None,
+    out_dir: Annotated[Path, typer.Option(help="Where the files go.")] = config.REPORTS_DIR,
+    track: Annotated[bool, typer.Option(help="Log the files to the MLflow run.")] = True,
+) -> None:
+    """Learned versus hand-set point weights for a training run, with what-if grading."""
+    from leadscore.features.pipeline import build_training_table
+    from leadscore.modeling.points_comparison import compare_points
+    from leadscore.modeling.predict import load_model
+    from leadscore.modeling.tracking import training_run
+    from leadscore.modeling.train import TimeSplit
+    from leadscore.plots import gains_figure, grades_figure, points_figure
+
+    with err_console.status("Reading the training run"):
+        info = training_run(run)
+        loaded = load_model(f"runs:/{info.run_id}/model")
+    split = TimeSplit(train=info.train_cutoffs, valid=info.valid_cutoff, test=info.test_cutoff)
+    cutoffs = [*split.train, split.valid, split.test]
+    with _progress() as progress:
+        _, step = _steps(progress, "Rebuilding the run's training table", total=7)
+        table = build_training_table(
+            data, cutoffs, info.horizon_days, settings=settings, on_step=step
+        )
+    if table.fingerprint != info.inputs_hash:
+        err_console.print(
+            f"[yellow]{data} is not the data run {info.run_id} was trained on (the data "
+            "fingerprint differs): the figures below describe this data.[/yellow]"
+        )
+    result = compare_points(table.frame, split, loaded.model, sheet=points)
+    console.print(
+        f"Run {info.run_id}: test cutoff {split.test:%Y-%m-%d}, "
+        f"{len(result.test_scores):,} held-out leads."
+    )
+    _print_frame(
+        "Ranking on the held-out leads (from the training run)",
+        info.ranking.rename(
+            columns={"capture_at_10pct": "top 10% capture", "lift_at_10pct": "top 10% lift"}
+        ),
+    )
+    moved = result.sheet.reindex(
+        result.sheet["difference"].abs().sort_values(ascending=False).index
+    ).head(12)
+    _print_frame(
+        "Rules whose learned points differ most from the hand-set ones",
+        moved[["rule", "hand_set_points", "learned_points", "leads", "conversion_rate"]].rename(
+            columns={"hand_set_points": "hand-set", "conversion_rate": "rate"}
+        ),
+    )
+    _print_frame("What if: MQLs at the same threshold on the held-out leads", result.what_if)
+    files = {
+        "points_comparison.csv": write_table(result.sheet, out_dir / "points_comparison.csv"),
+        "what_if.csv": write_table(result.what_if, out_dir / "what_if.csv"),
+    }
+    scores = result.test_scores
+    probabilities = {
+        n: scores[f"p_{n}"].to_numpy() for n in ("hand_set_points", "learned_points", "lightgbm")
+    }
+    figures = out_dir / "figures"
+    files |= {
+        "points_hand_vs_learned.png": points_figure(
+            result.sheet, figures / "points_hand_vs_learned.png"
+        ),
+        "gains.png": gains_figure(scores["label"].to_numpy(), probabilities, figures / "gains.png"),
+        "grades.png": grades_figure(result.grades, figures / "grades.png"),
+    }
+    console.print(f"Wrote {', '.join(str(p) for p in files.values())}.")
+    if track:
+        from mlflow import MlflowClient
+
+        client = MlflowClient()
+        for path in files.values():
+            client.log_artifact(info.run_id, str(path), artifact_path="compare")
+        console.print(f"Logged to MLflow run {info.run_id} (artifacts/compare).")
+
+
+def _print_frame(title: str, frame: pd.DataFrame) -> None:
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(
+            str(column).replace("_", " "),
+            justify="left" if frame[column].dtype == object else "right",
+        )
+    for row in frame.itertuples(index=False):
+        table.add_row(*(_cell(v) for v in row))
+    console.print(table)
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return "" if pd.isna(value) else f"{value:,.3f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+@app.command()
 def export(
     out: Annotated[Path, typer.Option(help="Folder to copy the champion model to.")] = (
         config.MODELS_DIR / "champion"
@@ -633,6 +734,9 @@ def _fmt_time(value: pd.Timestamp) -> str:
 
 def main() -> None:
     """Entry point of the console script: user errors become one clear message."""
+    import os
+
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")  # no bar per file
     try:
         app()
     except DataValidationError as exc:

@@ -16,6 +16,7 @@ matplotlib.use("Agg")  # files only; never needs a screen
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from sklearn.metrics import precision_recall_curve, roc_curve
 
 from leadscore.io import atomic_path
@@ -94,11 +95,19 @@ def comparison_figures(comparison: Comparison, out_dir: str | Path) -> dict[str,
     ax.legend(loc="upper left")
     paths["calibration"] = _save(fig, out_dir / "calibration.png")
 
+    paths["gains"] = gains_figure(labels, probabilities, out_dir / "gains.png")
+    if comparison.grades is not None:
+        paths["grades"] = grades_figure(comparison.grades, out_dir / "grades.png")
+    return paths
+
+
+def gains_figure(labels: np.ndarray, probabilities: dict[str, np.ndarray], path: Path) -> Path:
+    """Cumulative gains: the share of conversions found by contacting the best leads first."""
     fig, ax = plt.subplots(figsize=(5.5, 5))
     share = np.arange(1, len(labels) + 1) / len(labels)
     for name, p in probabilities.items():
         ordered = labels[np.argsort(-p, kind="stable")]
-        ax.plot(share, np.cumsum(ordered) / labels.sum(), label=_LABELS[name])
+        ax.plot(share, np.cumsum(ordered) / labels.sum(), label=_LABELS.get(name, name))
     ax.plot([0, 1], [0, 1], ls=":", color="grey", label="random")
     ax.set(
         xlabel="share of leads contacted (best first)",
@@ -106,12 +115,13 @@ def comparison_figures(comparison: Comparison, out_dir: str | Path) -> dict[str,
         title="Cumulative gains",
     )
     ax.legend(loc="lower right")
-    paths["gains"] = _save(fig, out_dir / "gains.png")
+    return _save(fig, path)
 
-    if comparison.grades is None:
-        return paths
-    rates = comparison.grades["conversion_rate"]
-    counts = comparison.grades["leads"]
+
+def grades_figure(grades: pd.DataFrame, path: Path) -> Path:
+    """Conversion rate and leads per grade, as the A-D × 1-4 grid."""
+    rates = grades["conversion_rate"]
+    counts = grades["leads"]
     fig, ax = plt.subplots(figsize=(5.5, 4.5))
     image = ax.imshow(rates.to_numpy(dtype=float), cmap="Greens")
     for i in range(rates.shape[0]):
@@ -133,5 +143,18 @@ def comparison_figures(comparison: Comparison, out_dir: str | Path) -> dict[str,
         title="Conversion rate per grade (hand-set sheet)",
     )
     fig.colorbar(image, ax=ax, label="conversion rate")
-    paths["grades"] = _save(fig, out_dir / "grades.png")
-    return paths
+    return _save(fig, path)
+
+
+def points_figure(sheet: pd.DataFrame, path: Path) -> Path:
+    """Hand-set against learned points per rule (one unit of the rule)."""
+    ordered = sheet.sort_values("hand_set_points")
+    fig, ax = plt.subplots(figsize=(7, max(4, 0.28 * len(ordered))))
+    y = np.arange(len(ordered))
+    ax.barh(y - 0.2, ordered["hand_set_points"], height=0.4, label="hand-set")
+    ax.barh(y + 0.2, ordered["learned_points"], height=0.4, label="learned")
+    ax.set_yticks(y, ordered["rule"].tolist(), fontsize=8)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set(xlabel="points per unit", title="Hand-set and learned points per rule")
+    ax.legend(loc="lower right")
+    return _save(fig, path)

@@ -205,7 +205,7 @@ def score_leads(
         {
             "lead_id": ids,
             "account_id": account_ids.to_numpy() if account_ids is not None else pd.NA,
-            "as_of": as_of,
+            "as_of": f"{as_of:%Y-%m-%d}",
             "model_version": loaded.version,
             "probability": np.round(probability, 6),
             "score": score,
@@ -225,8 +225,8 @@ def _points(features: pd.DataFrame, sheet, *, flat: bool) -> pd.DataFrame:
     columns = ["points", "fit_grade", "engagement_grade", "grade", "is_mql"]
     if flat and sheet is None:
         return pd.DataFrame({c: pd.NA for c in columns}, index=range(len(features)))
-    scores = PointsModel(sheet).score_frame(features)
-    return scores[columns].reset_index(drop=True)
+    scores = PointsModel(sheet).score_frame(features)[columns].reset_index(drop=True)
+    return scores.assign(points=scores["points"].round(1))
 
 
 def _reasons(

@@ -19,13 +19,15 @@ import os
 import subprocess
 import tempfile
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from leadscore import config
+from leadscore.errors import LeadscoreError
 from leadscore.flat_table import TableTyper
-from leadscore.modeling.compare import Comparison
+from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES, Comparison
 from leadscore.modeling.train import LightGBMModel
 
 MODEL_NAME = "leadscore"
@@ -240,3 +242,64 @@ def export_champion(out_dir: str | Path) -> Path:
     shutil.rmtree(out_dir, ignore_errors=True)
     staging.rename(out_dir)
     return out_dir
+
+
+@dataclass
+class TrainingRun:
+    """What ``leadscore compare`` needs from a training run."""
+
+    run_id: str
+    train_cutoffs: list[pd.Timestamp]
+    valid_cutoff: pd.Timestamp
+    test_cutoff: pd.Timestamp
+    horizon_days: int
+    inputs_hash: str
+    ranking: pd.DataFrame
+
+
+def training_run(run_id: str | None = None) -> TrainingRun:
+    """The run's time split and held-out metrics (default: the champion's run)."""
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    mlflow.set_tracking_uri(tracking_uri())
+    client = MlflowClient()
+    try:
+        if run_id is None:
+            run_id = client.get_model_version_by_alias(MODEL_NAME, CHAMPION).run_id
+        run = client.get_run(run_id)
+    except MlflowException:
+        what = f"run {run_id}" if run_id else f"a '{CHAMPION}' of model '{MODEL_NAME}'"
+        raise LeadscoreError(
+            f"no {what} in {tracking_uri()}: train first ('leadscore train') or pass --run."
+        ) from None
+    params, tags = run.data.params, run.data.tags
+    if tags.get("mode", "events") != "events" or "test_cutoff" not in params:
+        raise LeadscoreError(
+            f"run {run_id} was trained on a flat table; compare needs a run on event data."
+        )
+    metrics = run.data.metrics
+    shown = ("roc_auc", "pr_auc", "capture_at_10pct", "lift_at_10pct", "log_loss")
+    ranking = pd.DataFrame(
+        [
+            {
+                "model": MODEL_TITLES[name],
+                **{m: metrics.get(f"{name}.{m}", float("nan")) for m in shown},
+            }
+            for name in MODEL_NAMES
+        ]
+    )
+    return TrainingRun(
+        run_id=run_id,
+        train_cutoffs=[_utc_day(c) for c in params["train_cutoffs"].split(",")],
+        valid_cutoff=_utc_day(params["valid_cutoff"]),
+        test_cutoff=_utc_day(params["test_cutoff"]),
+        horizon_days=int(params["horizon_days"]),
+        inputs_hash=tags.get("inputs_hash", ""),
+        ranking=ranking,
+    )
+
+
+def _utc_day(value: str) -> pd.Timestamp:
+    return pd.Timestamp(value, tz="UTC")
