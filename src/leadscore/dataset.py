@@ -47,6 +47,7 @@ from leadscore.validation import (
     Problem,
     empty_frame,
     example_values,
+    is_known,
     merge_problems,
     orphan_problem,
     validate_table,
@@ -161,7 +162,7 @@ def _check_outcomes(outcomes: pd.DataFrame, file: str) -> tuple[pd.DataFrame, li
 
 def _check_lead_accounts(leads: pd.DataFrame, accounts: pd.DataFrame, file: str) -> list[Problem]:
     lead_accounts = leads["account_id"]
-    unknown = lead_accounts.notna() & ~lead_accounts.isin(accounts["account_id"])
+    unknown = lead_accounts.notna().to_numpy() & ~is_known(lead_accounts, accounts["account_id"])
     if not unknown.any():
         return []
     message = (
@@ -246,7 +247,7 @@ def _validate(
 
     if parents_ok and "outcomes" in files:
         outcomes = small["outcomes"]
-        orphan = ~outcomes["lead_id"].isin(known_ids["leads"])
+        orphan = ~is_known(outcomes["lead_id"], known_ids["leads"])
         found = orphan_problem(
             TABLES["outcomes"],
             file_of("outcomes"),
@@ -288,7 +289,7 @@ def _validate_large(
         problems += found
         n_rows += len(frame)
         if known is not None and len(frame):
-            orphan = ~frame[key].isin(known)
+            orphan = ~is_known(frame[key], known)
             n_orphans += int(orphan.sum())
             orphan_examples = tuple(
                 dict.fromkeys(orphan_examples + example_values(frame.loc[orphan, key]))

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -233,6 +233,22 @@ def load_points_sheet(path: str | Path | None = None) -> PointsSheet:
         mql_threshold=float(threshold),
         source=source,
     )
+
+
+def with_points(sheet: PointsSheet, points: dict[str, float]) -> PointsSheet:
+    """A copy of ``sheet`` with some rules' points changed (what-if analysis).
+
+    >>> edited = with_points(load_points_sheet(), {"pricing_page": 25})
+    >>> edited.rule("pricing_page").points, load_points_sheet().rule("pricing_page").points
+    (25.0, 10.0)
+    """
+    unknown = sorted(set(points) - set(sheet.names))
+    if unknown:
+        raise LeadscoreError(f"no rule named {', '.join(unknown)} in {sheet.source}.")
+    rules = tuple(
+        replace(r, points=float(points[r.name])) if r.name in points else r for r in sheet.rules
+    )
+    return replace(sheet, rules=rules, source=f"{sheet.source} (edited)")
 
 
 def _as_sheet(sheet: str | Path | PointsSheet | None) -> PointsSheet:

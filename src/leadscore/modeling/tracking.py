@@ -303,3 +303,12 @@ def training_run(run_id: str | None = None) -> TrainingRun:
 
 def _utc_day(value: str) -> pd.Timestamp:
     return pd.Timestamp(value, tz="UTC")
+
+
+def set_champion(version: str) -> None:
+    """Point the ``champion`` alias at a registered version (what ``--promote`` does)."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    mlflow.set_tracking_uri(tracking_uri())
+    MlflowClient().set_registered_model_alias(MODEL_NAME, CHAMPION, str(version))
