@@ -21,7 +21,7 @@ SCORES ?= data/scores/scores.csv
 EXPLAIN ?= all
 LANG_REASONS ?= en
 
-.PHONY: help setup demo data validate oracle features train train-flat score compare mlflow-ui \
+.PHONY: help setup demo data validate oracle features train train-flat score compare report mlflow-ui \
 	test lint format bench clean
 
 help: ## Show this help
@@ -70,13 +70,16 @@ score: $(STAMP) ## Score DATA as of AS_OF (default: its last day) with the champ
 compare: $(STAMP) ## Learned vs hand-set points and what-if grading for the champion's run
 	$(BIN)/leadscore compare --data $(DATA)
 
+report: $(STAMP) ## One HTML page for the champion's run and the newest scores -> reports/
+	$(BIN)/leadscore report --out reports/leadscore_report.html
+
 mlflow-ui: $(STAMP) ## Open the MLflow UI on http://127.0.0.1:5000 (runs, metrics, registry)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlflow.db --host 127.0.0.1 --port 5000
 
-demo: $(STAMP) ## Whole job on synthetic data: generate, features, train (promote), score, compare
+demo: $(STAMP) ## Whole job on synthetic data: generate, features, train, score, compare, report
 	$(MAKE) --no-print-directory data validate oracle features
 	$(MAKE) --no-print-directory train TRAIN_ARGS="--promote $(TRAIN_ARGS)"
-	$(MAKE) --no-print-directory score compare
+	$(MAKE) --no-print-directory score compare report
 	@echo
 	@echo "Done. Outputs:"
 	@echo "  data/raw/synthetic-b2b/      synthetic CRM export (ground_truth/ is hidden from the models)"
@@ -85,6 +88,7 @@ demo: $(STAMP) ## Whole job on synthetic data: generate, features, train (promot
 	@echo "  reports/points_comparison.csv, reports/what_if.csv  learned vs hand-set points"
 	@echo "  reports/figures/*.png        ROC, precision-recall, calibration, gains, grades, points"
 	@echo "  $(SCORES), $(dir $(SCORES))accounts.csv  scores with reasons, accounts"
+	@echo "  reports/leadscore_report.html  the one-page report (open it in a browser)"
 	@echo "  models/champion/             the champion (MLflow model + lightgbm.txt)"
 	@echo "  mlflow.db, mlruns/           MLflow runs and registry: make mlflow-ui"
 

@@ -292,7 +292,12 @@ def train(
             lightgbm = _tuned(features.frame, horizon_days)
         progress.update(task, description="training the three models")
         result = compare_models(
-            features.frame, horizon_days, sheet=points, oracle=oracle_table, lightgbm=lightgbm
+            features.frame,
+            horizon_days,
+            sheet=points,
+            oracle=oracle_table,
+            lightgbm=lightgbm,
+            families={f.name: f.family or f.name for f in features.catalogue},
         )
         progress.update(task, advance=1)
     _Training(
@@ -383,11 +388,17 @@ class _Training:
             )
         if result.audit is not None:
             files["leakage_audit.csv"] = result.audit
+        files["shap_importance.csv"] = result.shap_importance.rename_axis("family").reset_index(
+            name="mean_abs_shap"
+        )
         for name, frame in files.items():
             write_table(frame, out_dir / name)
-        from leadscore.plots import comparison_figures
+        from leadscore.plots import comparison_figures, importance_figure
 
         figures = comparison_figures(result, out_dir / "figures")
+        figures["shap_importance"] = importance_figure(
+            result.shap_importance, out_dir / "figures" / "shap_importance.png"
+        )
         console.print(
             f"Wrote {', '.join(str(out_dir / n) for n in files)} and {len(figures)} "
             f"figures in {out_dir / 'figures'}."
@@ -545,6 +556,13 @@ def score(
         + ", ".join(f"{int(n):,} {band}" for band, n in bands.fillna(0).items())
         + f". Wrote {out}."
     )
+    if loaded.reference is not None:
+        from leadscore.drift import retrain_advice
+
+        watched = frame if loaded.typer is None else loaded.typer.transform(frame)
+        drift = loaded.reference.compare(watched)
+        drift_path = write_table(drift, out.with_name("drift.csv"))
+        console.print(f"Drift since training ({drift_path}): {retrain_advice(drift)}")
     if accounts_out is not None:
         accounts = account_summary(scores)
         write_table(accounts, accounts_out)
@@ -668,6 +686,46 @@ def _cell(value) -> str:
     if isinstance(value, float):
         return "" if pd.isna(value) else f"{value:,.3f}"
     return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+@app.command()
+def report(
+    run: Annotated[
+        str | None, typer.Option(help="MLflow run id (default: the champion's training run).")
+    ] = None,
+    scores: Annotated[
+        Path | None, typer.Option(help="Scores file (default: the newest in data/scores).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="HTML file to write.")] = (
+        config.REPORTS_DIR / "leadscore_report.html"
+    ),
+    track: Annotated[bool, typer.Option(help="Log the page to the MLflow run.")] = True,
+) -> None:
+    """One self-contained HTML page: model quality, grades, points, reasons, drift."""
+    from leadscore.report import gather, write_report
+
+    if scores is None:
+        found = sorted(
+            (
+                p
+                for p in config.SCORES_FILE.parent.glob("scores*.*")
+                if p.suffix in (".csv", ".parquet")
+            ),
+            key=lambda p: p.stat().st_mtime,
+        )
+        scores = found[-1] if found else None
+    with err_console.status("Gathering the run and the scores"):
+        data = gather(run, scores)
+        path = write_report(data, out)
+    console.print(
+        f"Wrote {path} (run {data.run_id}"
+        + (f", scores {scores}" if scores else ", no scores file yet: run 'leadscore score'")
+        + ")."
+    )
+    if track:
+        from mlflow import MlflowClient
+
+        MlflowClient().log_artifact(data.run_id, str(path), artifact_path="report")
 
 
 @app.command()

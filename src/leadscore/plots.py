@@ -158,3 +158,15 @@ def points_figure(sheet: pd.DataFrame, path: Path) -> Path:
     ax.set(xlabel="points per unit", title="Hand-set and learned points per rule")
     ax.legend(loc="lower right")
     return _save(fig, path)
+
+
+def importance_figure(importance: pd.Series, path: Path, top: int = 15) -> Path:
+    """Global SHAP importance: mean absolute contribution per feature family (log-odds)."""
+    shown = importance.head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(6.5, max(3, 0.3 * len(shown))))
+    ax.barh(range(len(shown)), shown.to_numpy(), color="#3b7dd8")
+    ax.set_yticks(range(len(shown)), [str(n).replace("_", " ") for n in shown.index], fontsize=8)
+    ax.set(
+        xlabel="mean |SHAP| (log-odds)", title="What drives the scores (LightGBM, held-out leads)"
+    )
+    return _save(fig, path)

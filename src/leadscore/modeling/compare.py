@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 from sklearn.base import clone
 
+from leadscore.drift import DriftReference
+from leadscore.explain import family_groups, grouped_contributions, importance
 from leadscore.flat_table import FlatTable, TableTyper, flat_split
 from leadscore.modeling.evaluate import evaluate, grade_table, top_k
 from leadscore.modeling.leakage import DEFAULT_THRESHOLD, leakage_audit
@@ -64,6 +66,10 @@ class Comparison:
     split: TimeSplit | None = None
     audit: pd.DataFrame | None = None
     typer: TableTyper | None = None
+    #: Mean absolute SHAP contribution of each feature family on the held-out leads.
+    shap_importance: pd.Series | None = None
+    #: Distribution of the top features on the training rows, for drift checks when scoring.
+    drift_reference: DriftReference | None = None
 
     @property
     def held_out(self) -> str:
@@ -71,6 +77,25 @@ class Comparison:
         if self.split is not None:
             return f"test cutoff {self.split.test:%Y-%m-%d}, {len(self.test_scores):,} leads"
         return f"held-out rows, {len(self.test_scores):,} leads"
+
+
+#: Features whose drift is watched when scoring: the most important ones.
+N_WATCHED = 10
+
+
+def _explanations(
+    model: LightGBMModel,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    families: dict[str, str] | None,
+) -> tuple[pd.Series, DriftReference]:
+    """Family SHAP importance on ``test`` and a drift reference of the top features."""
+    groups = family_groups(model.features_, families or {})
+    grouped, _ = grouped_contributions(model, test, groups)
+    per_feature = family_groups(model.features_, {})
+    watched = importance(grouped_contributions(model, test, per_feature)[0], per_feature.names)
+    reference = DriftReference.fit(train, list(watched.index[:N_WATCHED]))
+    return importance(grouped, groups.names), reference
 
 
 def _metrics(
@@ -96,6 +121,7 @@ def compare_models(
     sheet: str | Path | PointsSheet | None = None,
     oracle: pd.DataFrame | None = None,
     lightgbm: LightGBMModel | None = None,
+    families: dict[str, str] | None = None,
 ) -> Comparison:
     """Train the three models on ``table`` and evaluate them on its latest cutoff.
 
@@ -112,6 +138,8 @@ def compare_models(
         oracle ROC AUC to every row.
     lightgbm : LightGBMModel, optional
         A model with your parameters, cloned before fitting (default parameters otherwise).
+    families : dict, optional
+        Feature → family (the feature catalogue's), to sum SHAP importance by family.
 
     Returns
     -------
@@ -148,6 +176,7 @@ def compare_models(
         points=hand_scores["points"].to_numpy(),
         grade=hand_scores["grade"].to_numpy(),
     )
+    shap_importance, drift_reference = _explanations(booster, train, test, families)
     dates = {
         "train_cutoffs": ",".join(f"{c:%Y-%m-%d}" for c in split.train),
         "valid_cutoff": f"{split.valid:%Y-%m-%d}",
@@ -166,6 +195,8 @@ def compare_models(
         ),
         split_params=dates,
         split=split,
+        shap_importance=shap_importance,
+        drift_reference=drift_reference,
     )
 
 
@@ -225,6 +256,7 @@ def compare_flat(
         train, y_train, X_valid=valid, y_valid=y_valid
     )
     models |= {"learned_points": card, "lightgbm": booster}
+    shap_importance, drift_reference = _explanations(booster, train, test, None)
     for name in ("learned_points", "lightgbm"):
         probabilities[name] = models[name].predict_proba(test)[:, 1]
         selected[name] = top_k(probabilities[name], n_selected)
@@ -252,6 +284,8 @@ def compare_flat(
         split_params={"split": split.description, "table": table.path.name},
         audit=audit,
         typer=typer,
+        shap_importance=shap_importance,
+        drift_reference=drift_reference,
     )
 
 

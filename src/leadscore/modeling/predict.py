@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError
 from leadscore.explain import family_groups, grouped_contributions, strongest
 from leadscore.flat_table import TableTyper
@@ -52,6 +53,7 @@ class LoadedModel:
     version: str
     source: str
     run_id: str | None = None
+    reference: DriftReference | None = None
 
 
 def load_model(uri: str) -> LoadedModel:
@@ -86,7 +88,14 @@ def load_model(uri: str) -> LoadedModel:
     wrapper = loaded.unwrap_python_model()
     if version == "local":
         run_id = loaded.metadata.run_id
-    return LoadedModel(wrapper.model, getattr(wrapper, "typer", None), version, uri, run_id)
+    return LoadedModel(
+        wrapper.model,
+        getattr(wrapper, "typer", None),
+        version,
+        uri,
+        run_id,
+        getattr(wrapper, "reference", None),
+    )
 
 
 def _registry_version(uri: str) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from pathlib import Path
 import pandas as pd
 
 from leadscore import config
+from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError
 from leadscore.flat_table import TableTyper
 from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES, Comparison
@@ -70,9 +71,15 @@ def _pyfunc_class():
     class LeadScorePyfunc(mlflow.pyfunc.PythonModel):
         """Scoring table (or raw flat-table rows) in, calibrated probability out."""
 
-        def __init__(self, model: LightGBMModel, typer: TableTyper | None = None) -> None:
+        def __init__(
+            self,
+            model: LightGBMModel,
+            typer: TableTyper | None = None,
+            reference: DriftReference | None = None,
+        ) -> None:
             self.model = model
             self.typer = typer
+            self.reference = reference  # training distribution of the top features
 
         def predict(self, context, model_input: pd.DataFrame, params=None) -> pd.DataFrame:
             features = model_input if self.typer is None else self.typer.transform(model_input)
@@ -159,7 +166,7 @@ def log_comparison(
             catalogue.to_csv(catalogue_path, index=False)
             mlflow.log_artifact(str(catalogue_path), artifact_path="reports")
         example = _input_example(model, table, comparison.typer)
-        pyfunc = _pyfunc_class()(model, comparison.typer)
+        pyfunc = _pyfunc_class()(model, comparison.typer, comparison.drift_reference)
         signature = infer_signature(example, pyfunc.predict(None, example))
         with warnings.catch_warnings():
             # MLflow 3.17 saves the input example with a pandas 3.1-deprecated idiom.

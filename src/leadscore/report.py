@@ -1,0 +1,191 @@
+"""One self-contained HTML page on how good the scores are and what the learned weights suggest.
+
+Built from a training run in MLflow (by default the champion's) and the latest scores file:
+the model comparison, ROC / gains / calibration charts, the grade grid A1-D4, the points sheet
+hand-set versus learned, the global SHAP summary, the top 20 leads with their reasons (lead ids
+only), drift indicators between the training period and the scoring date, and the run id.
+Images are embedded, so the file can be mailed or opened offline. No personal data: the page
+holds lead ids, never e-mails or names.
+"""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jinja2
+import pandas as pd
+
+from leadscore.drift import retrain_advice
+from leadscore.errors import LeadscoreError
+from leadscore.io import atomic_path
+from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES
+
+METRICS = {
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "log_loss": "log loss",
+    "brier": "Brier",
+    "ece": "calibration error",
+    "capture_at_10pct": "conversions in top 10 %",
+    "lift_at_10pct": "lift in top 10 %",
+    "precision_at_threshold": "precision of MQLs",
+    "recall_at_threshold": "recall of MQLs",
+    "oracle_roc_auc": "oracle ROC AUC",
+}
+CHARTS = {"roc": "ROC curve", "gains": "Cumulative gains", "calibration": "Calibration"}
+
+
+@dataclass
+class ReportData:
+    """Everything the page shows, gathered from the run and the scores."""
+
+    run_id: str
+    model_version: str
+    run_started: str
+    params: dict[str, str]
+    metrics: pd.DataFrame
+    charts: dict[str, str] = field(default_factory=dict)  # title → data URI
+    grades: pd.DataFrame | None = None
+    points: pd.DataFrame | None = None
+    points_chart: str | None = None
+    importance: pd.DataFrame | None = None
+    importance_chart: str | None = None
+    top_leads: pd.DataFrame | None = None
+    scores_file: str | None = None
+    scores_as_of: str | None = None
+    drift: pd.DataFrame | None = None
+    drift_advice: str | None = None
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _grade_grid(grades: pd.DataFrame) -> pd.DataFrame:
+    """grade, leads, conversion_rate → A-D rows by 1-4 columns of "rate (n leads)"."""
+    cells = grades.assign(
+        fit=grades["grade"].str[0],
+        engagement=grades["grade"].str[1:],
+        text=[
+            f"{r:.1%} ({n:,})"
+            for r, n in zip(grades["conversion_rate"], grades["leads"], strict=True)
+        ],
+    )
+    grid = cells.pivot_table(index="fit", columns="engagement", values="text", aggfunc="first")
+    return grid.reindex(index=list("ABCD"), columns=list("1234")).fillna("–")
+
+
+def gather(run_id: str | None = None, scores: Path | None = None) -> ReportData:
+    """Read the run (default: the champion's) and the scores file (optional)."""
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    from leadscore.modeling.tracking import CHAMPION, MODEL_NAME, tracking_uri
+
+    mlflow.set_tracking_uri(tracking_uri())
+    client = MlflowClient()
+    version = "-"
+    try:
+        if run_id is None:
+            champion = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
+            run_id, version = champion.run_id, str(champion.version)
+        run = client.get_run(run_id)
+    except MlflowException:
+        raise LeadscoreError(
+            f"no {'run ' + run_id if run_id else 'champion'} in {tracking_uri()}: run "
+            "'leadscore train' first or pass --run."
+        ) from None
+    metrics = pd.DataFrame(
+        {
+            MODEL_TITLES[name]: {
+                title: run.data.metrics.get(f"{name}.{key}") for key, title in METRICS.items()
+            }
+            for name in MODEL_NAMES
+            if f"{name}.roc_auc" in run.data.metrics
+        }
+    ).dropna(how="all")
+    data = ReportData(
+        run_id=run_id,
+        model_version=version,
+        run_started=pd.Timestamp(run.info.start_time, unit="ms", tz="UTC").strftime(
+            "%Y-%m-%d %H:%M UTC"
+        ),
+        params={k: v for k, v in run.data.params.items() if not k.startswith("lightgbm.")},
+        metrics=metrics,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for path in ("reports", "compare"):
+            try:
+                mlflow.artifacts.download_artifacts(
+                    run_id=run_id, artifact_path=path, dst_path=str(folder)
+                )
+            except (MlflowException, OSError):
+                continue  # compare/ exists only after 'leadscore compare'
+        reports, compared = folder / "reports", folder / "compare"
+        for name, title in CHARTS.items():
+            if (reports / f"{name}.png").is_file():
+                data.charts[title] = _data_uri(reports / f"{name}.png")
+        if (reports / "grade_conversion.csv").is_file():
+            data.grades = _grade_grid(pd.read_csv(reports / "grade_conversion.csv"))
+        sheet = compared / "points_comparison.csv"
+        sheet = sheet if sheet.is_file() else reports / "points_comparison.csv"
+        if sheet.is_file():
+            data.points = pd.read_csv(sheet)
+        if (compared / "points_hand_vs_learned.png").is_file():
+            data.points_chart = _data_uri(compared / "points_hand_vs_learned.png")
+        if (reports / "shap_importance.csv").is_file():
+            data.importance = pd.read_csv(reports / "shap_importance.csv").head(15)
+        if (reports / "shap_importance.png").is_file():
+            data.importance_chart = _data_uri(reports / "shap_importance.png")
+    if scores is not None and Path(scores).is_file():
+        _add_scores(data, Path(scores))
+    return data
+
+
+def _add_scores(data: ReportData, path: Path) -> None:
+    frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    shown = ["rank", "lead_id", "probability", "score", "grade", "priority"]
+    shown += [c for c in ("reason_1", "reason_2", "reason_3", "against_1") if c in frame.columns]
+    data.top_leads = frame.sort_values("rank").head(20)[[c for c in shown if c in frame.columns]]
+    data.scores_file = path.name
+    data.scores_as_of = str(frame["as_of"].iloc[0]) if len(frame) else None
+    drift_path = path.with_name("drift.csv")
+    if drift_path.is_file():
+        data.drift = pd.read_csv(drift_path)
+        data.drift_advice = retrain_advice(data.drift)
+
+
+_TEMPLATE = jinja2.Environment(
+    loader=jinja2.PackageLoader("leadscore", "templates"), autoescape=True
+).get_template("report.html.j2")
+
+
+def render(data: ReportData) -> str:
+    """The page as HTML text."""
+
+    def table(frame: pd.DataFrame | None, index: bool = False, digits: int = 3) -> str:
+        if frame is None:
+            return ""
+        return frame.to_html(
+            index=index,
+            border=0,
+            classes="grid",
+            na_rep="",
+            float_format=lambda v: f"{v:,.{digits}f}",
+            escape=True,
+        )
+
+    return _TEMPLATE.render(data=data, table=table)
+
+
+def write_report(data: ReportData, out: str | Path) -> Path:
+    """Write the page atomically."""
+    out = Path(out)
+    with atomic_path(out) as tmp:
+        tmp.write_text(render(data), encoding="utf-8")
+    return out
