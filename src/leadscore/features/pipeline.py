@@ -225,7 +225,11 @@ FROM keys k CROSS JOIN cutoffs c
 WHERE k.created_at < c.cutoff_ts
 """)
     last_day = int(cutoff_frame["cutoff_day"].max())
-    con.execute(f"CREATE TEMP TABLE daily AS {sql.daily_sql(events, 'keys', last_day, settings)}")
+    # Sorted by lead, so each block of leads below reads only its own row groups.
+    con.execute(
+        f"CREATE TEMP TABLE daily AS {sql.daily_sql(events, 'keys', last_day, settings)} "
+        "ORDER BY lead_idx"
+    )
     step("daily rollup of events")
     con.register("totals", _running_totals(con, len(staged.leads), settings))
     step("running totals per window")
