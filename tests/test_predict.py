@@ -52,7 +52,7 @@ def test_lightgbm_contributions_equal_shap_tree_explainer(model, scoring) -> Non
     rows = scoring.frame.head(200)
     ours = contributions(model, rows)
     explainer = shap.TreeExplainer(model.booster_.booster_)
-    theirs = explainer.shap_values(model._encode(rows))
+    theirs = explainer.shap_values(model.encode(rows))
     assert np.allclose(ours[:, :-1], theirs, atol=1e-6)
     assert np.allclose(ours[:, -1], explainer.expected_value, atol=1e-6)
 

@@ -316,7 +316,7 @@ def _tuned(table: pd.DataFrame, horizon_days: int):
     search = tune_lightgbm(train, train["label"], valid, valid["label"])
     console.print(
         f"Tuning: best of {len(search.trials)} settings on the validation period "
-        f"(log loss {search.best_score:.4f}): {search.best_params}."
+        f"(log loss {search.best_score:.4f}): {search.best_params or 'the defaults'}."
     )
     return search.best_model
 

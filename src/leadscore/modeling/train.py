@@ -143,7 +143,8 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    def _encode(self, X: pd.DataFrame) -> pd.DataFrame:
+    def encode(self, X: pd.DataFrame) -> pd.DataFrame:
+        """The model's features as LightGBM reads them (categories as codes of the vocabulary)."""
         missing = [f for f in self.features_ if f not in X.columns]
         if missing:
             raise LeadscoreError(
@@ -183,7 +184,7 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
             for c in self.features_
             if not pd.api.types.is_numeric_dtype(X[c])
         }
-        train, valid = self._encode(X), self._encode(X_valid)
+        train, valid = self.encode(X), self.encode(X_valid)
         self.booster_ = lgb.LGBMClassifier(
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
@@ -227,7 +228,7 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
     def raw_score(self, X: pd.DataFrame) -> np.ndarray:
         """LightGBM's own log-odds, before calibration (SHAP explains this)."""
         check_is_fitted(self, "booster_")
-        return self.booster_.predict(self._encode(self._checked(X)), raw_score=True)
+        return self.booster_.predict(self.encode(self._checked(X)), raw_score=True)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
         check_is_fitted(self, "booster_")
