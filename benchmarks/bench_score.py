@@ -73,6 +73,8 @@ def main() -> None:
             "features, warm (staged files reused)",
             lambda: build_scoring_table(root / "score", interim_dir=interim),
         )
+        steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in table.timings.items())
+        print(f"  where the warm time goes: {steps}")
         print(f"scored leads: {len(table.frame):,} (skipped {sum(table.skipped.values()):,})")
         loaded = LoadedModel(model, None, "bench", "bench")
         families = {f.name: f.family or f.name for f in table.catalogue}

@@ -90,12 +90,12 @@ def _explanations(
     families: dict[str, str] | None,
 ) -> tuple[pd.Series, DriftReference]:
     """Family SHAP importance on ``test`` and a drift reference of the top features."""
-    groups = family_groups(model.features_, families or {})
-    grouped, _ = grouped_contributions(model, test, groups)
     per_feature = family_groups(model.features_, {})
-    watched = importance(grouped_contributions(model, test, per_feature)[0], per_feature.names)
+    contributions, _ = grouped_contributions(model, test, per_feature)  # one TreeSHAP pass
+    watched = importance(contributions, per_feature.names)
     reference = DriftReference.fit(train, list(watched.index[:N_WATCHED]))
-    return importance(grouped, groups.names), reference
+    groups = family_groups(model.features_, families or {})
+    return importance(contributions @ groups.matrix(), groups.names), reference
 
 
 def _metrics(
