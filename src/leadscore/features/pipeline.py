@@ -47,6 +47,8 @@ from leadscore.settings import Settings, load_settings
 
 #: Leads whose running totals are computed together (bounds memory on large data).
 LEADS_PER_BLOCK = 25_000
+#: Leads from which the daily rollup is stored sorted by lead (see ``_compute``).
+SORT_DAILY_FROM_LEADS = 8 * LEADS_PER_BLOCK
 LABEL = "label"
 _DAY = pd.Timedelta(days=1)
 Step = Callable[[str], None]
@@ -225,10 +227,11 @@ FROM keys k CROSS JOIN cutoffs c
 WHERE k.created_at < c.cutoff_ts
 """)
     last_day = int(cutoff_frame["cutoff_day"].max())
-    # Sorted by lead, so each block of leads below reads only its own row groups.
+    # With many blocks of leads, sorting by lead lets each block read only its own row groups
+    # (without it every block scans the whole table); with few, the sort costs more than it saves.
+    order = " ORDER BY lead_idx" if len(staged.leads) >= SORT_DAILY_FROM_LEADS else ""
     con.execute(
-        f"CREATE TEMP TABLE daily AS {sql.daily_sql(events, 'keys', last_day, settings)} "
-        "ORDER BY lead_idx"
+        f"CREATE TEMP TABLE daily AS {sql.daily_sql(events, 'keys', last_day, settings)}{order}"
     )
     step("daily rollup of events")
     con.register("totals", _running_totals(con, len(staged.leads), settings))
