@@ -116,12 +116,12 @@ def _first_line(exc: Exception) -> str:
     return text if text.endswith(".") else text + "."
 
 
-def check_features(model: LightGBMModel, table: pd.DataFrame, *, extra_ok: bool = False) -> None:
+def check_features(model: LightGBMModel, table: pd.DataFrame) -> None:
     """Refuse a table whose features differ from the model's (names the columns)."""
     expected = set(model.features_)
     given = {c for c in table.columns if c not in NON_FEATURES}
     missing = sorted(expected - given)
-    unexpected = [] if extra_ok else sorted(given - expected)
+    unexpected = sorted(given - expected)
     if missing or unexpected:
         parts = []
         if missing:
