@@ -29,6 +29,7 @@ from leadscore.features.pipeline import build_training_table
 from leadscore.modeling.compare import compare_models
 from leadscore.modeling.train import LightGBMModel, split_table, time_split
 from leadscore.synthetic import conversion_probability, generate
+from leadscore.synthetic.ground_truth import stage_on_day
 
 HORIZON = 90
 
@@ -70,12 +71,17 @@ def _stage_at(cutoffs: pd.Series, lead_ids: pd.Series, data: Path) -> np.ndarray
 
     params = json.loads((data / "ground_truth" / "params.json").read_text())
     stages = pd.read_parquet(data / "ground_truth" / "stages.parquet")
-    day = (cutoffs.dt.floor("D") - pd.Timestamp(params["start"])).dt.days.to_numpy()
-    rows = pd.DataFrame({"lead_id": lead_ids.to_numpy(), "day": day}).reset_index()
-    merged = rows.merge(stages, on="lead_id")
-    merged = merged[(merged["first_day"] <= merged["day"]) & (merged["day"] < merged["end_day"])]
-    stage = merged.groupby("index")["stage"].max()
-    return stage.reindex(rows["index"]).fillna(-1).to_numpy(dtype=np.float32)
+    leads = pd.Index(lead_ids.unique())
+    lead_pos = leads.get_indexer(stages["lead_id"])
+    known = lead_pos >= 0
+    stages, lead_pos = stages[known], lead_pos[known]
+    start = pd.Timestamp(params["start"])
+    out = np.full(len(lead_ids), -1.0, dtype=np.float32)
+    for cutoff in cutoffs.unique():
+        rows = (cutoffs == cutoff).to_numpy()
+        stage = stage_on_day(stages, lead_pos, len(leads), (cutoff.floor("D") - start).days)
+        out[rows] = stage[leads.get_indexer(lead_ids[rows])]
+    return out
 
 
 def oracle_gap(root: Path) -> None:

@@ -418,12 +418,13 @@ class _Training:
     def _print_metrics(self) -> None:
         metrics = self.result.metrics
         from leadscore.modeling.compare import MODEL_TITLES
+        from leadscore.modeling.evaluate import METRIC_TITLES
 
         summary = Table(title="Held-out comparison")
         summary.add_column("metric")
         for name in metrics.index:
             summary.add_column(MODEL_TITLES.get(name, name), justify="right")
-        for metric, title in _SHOWN_METRICS.items():
+        for metric, title in METRIC_TITLES.items():
             if metric in metrics.columns:
                 summary.add_row(title, *(f"{v:.3f}" for v in metrics[metric]))
         console.print(summary)
@@ -457,21 +458,6 @@ class _Training:
             f"{state}."
         )
         return run_id
-
-
-_SHOWN_METRICS = {
-    "roc_auc": "ROC AUC",
-    "pr_auc": "PR AUC",
-    "log_loss": "log loss",
-    "brier": "Brier score",
-    "ece": "calibration error (ECE)",
-    "capture_at_10pct": "conversions in top 10 %",
-    "lift_at_10pct": "lift in top 10 %",
-    "selected_share": "share handed to sales",
-    "precision_at_threshold": "precision of handed leads",
-    "recall_at_threshold": "recall of handed leads",
-    "oracle_roc_auc": "oracle ROC AUC (synthetic)",
-}
 
 
 @app.command()

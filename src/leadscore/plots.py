@@ -22,8 +22,6 @@ from sklearn.metrics import precision_recall_curve, roc_curve
 from leadscore.io import atomic_path
 from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES, Comparison
 
-_LABELS = MODEL_TITLES
-
 
 def figure_names() -> tuple[str, ...]:
     return ("roc", "precision_recall", "calibration", "gains", "grades")
@@ -59,7 +57,7 @@ def comparison_figures(comparison: Comparison, out_dir: str | Path) -> dict[str,
     for name, p in probabilities.items():
         fpr, tpr, _ = roc_curve(labels, p)
         auc = comparison.metrics.loc[name, "roc_auc"]
-        ax.plot(fpr, tpr, label=f"{_LABELS[name]} (AUC {auc:.3f})")
+        ax.plot(fpr, tpr, label=f"{MODEL_TITLES[name]} (AUC {auc:.3f})")
     ax.plot([0, 1], [0, 1], ls=":", color="grey")
     ax.set(xlabel="false positive rate", ylabel="true positive rate", title=f"ROC — {when}")
     ax.legend(loc="lower right")
@@ -69,7 +67,7 @@ def comparison_figures(comparison: Comparison, out_dir: str | Path) -> dict[str,
     for name, p in probabilities.items():
         precision, recall, _ = precision_recall_curve(labels, p)
         ap = comparison.metrics.loc[name, "pr_auc"]
-        ax.plot(recall, precision, label=f"{_LABELS[name]} (AP {ap:.3f})")
+        ax.plot(recall, precision, label=f"{MODEL_TITLES[name]} (AP {ap:.3f})")
     ax.axhline(labels.mean(), ls=":", color="grey", label="conversion rate")
     ax.set(xlabel="recall", ylabel="precision", title=f"Precision-recall — {when}")
     ax.legend(loc="upper right")
@@ -83,7 +81,7 @@ def comparison_figures(comparison: Comparison, out_dir: str | Path) -> dict[str,
             [p[bins == b].mean() for b in used],
             [labels[bins == b].mean() for b in used],
             marker="o",
-            label=_LABELS[name],
+            label=MODEL_TITLES[name],
         )
     top = max(max(p.max() for p in probabilities.values()), labels.mean()) * 1.05
     ax.plot([0, top], [0, top], ls=":", color="grey", label="perfect calibration")
@@ -107,7 +105,7 @@ def gains_figure(labels: np.ndarray, probabilities: dict[str, np.ndarray], path:
     share = np.arange(1, len(labels) + 1) / len(labels)
     for name, p in probabilities.items():
         ordered = labels[np.argsort(-p, kind="stable")]
-        ax.plot(share, np.cumsum(ordered) / labels.sum(), label=_LABELS.get(name, name))
+        ax.plot(share, np.cumsum(ordered) / labels.sum(), label=MODEL_TITLES.get(name, name))
     ax.plot([0, 1], [0, 1], ls=":", color="grey", label="random")
     ax.set(
         xlabel="share of leads contacted (best first)",

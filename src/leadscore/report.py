@@ -19,22 +19,10 @@ import jinja2
 import pandas as pd
 
 from leadscore.drift import retrain_advice
-from leadscore.errors import LeadscoreError
 from leadscore.io import atomic_path
 from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES
+from leadscore.modeling.evaluate import METRIC_TITLES
 
-METRICS = {
-    "roc_auc": "ROC AUC",
-    "pr_auc": "PR AUC",
-    "log_loss": "log loss",
-    "brier": "Brier",
-    "ece": "calibration error",
-    "capture_at_10pct": "conversions in top 10 %",
-    "lift_at_10pct": "lift in top 10 %",
-    "precision_at_threshold": "precision of MQLs",
-    "recall_at_threshold": "recall of MQLs",
-    "oracle_roc_auc": "oracle ROC AUC",
-}
 CHARTS = {"roc": "ROC curve", "gains": "Cumulative gains", "calibration": "Calibration"}
 
 
@@ -81,28 +69,16 @@ def _grade_grid(grades: pd.DataFrame) -> pd.DataFrame:
 def gather(run_id: str | None = None, scores: Path | None = None) -> ReportData:
     """Read the run (default: the champion's) and the scores file (optional)."""
     import mlflow
-    from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    from leadscore.modeling.tracking import CHAMPION, MODEL_NAME, tracking_uri
+    from leadscore.modeling.tracking import find_run
 
-    mlflow.set_tracking_uri(tracking_uri())
-    client = MlflowClient()
-    version = "-"
-    try:
-        if run_id is None:
-            champion = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
-            run_id, version = champion.run_id, str(champion.version)
-        run = client.get_run(run_id)
-    except MlflowException:
-        raise LeadscoreError(
-            f"no {'run ' + run_id if run_id else 'champion'} in {tracking_uri()}: run "
-            "'leadscore train' first or pass --run."
-        ) from None
+    run, version = find_run(run_id)
+    run_id = run.info.run_id
     metrics = pd.DataFrame(
         {
             MODEL_TITLES[name]: {
-                title: run.data.metrics.get(f"{name}.{key}") for key, title in METRICS.items()
+                title: run.data.metrics.get(f"{name}.{key}") for key, title in METRIC_TITLES.items()
             }
             for name in MODEL_NAMES
             if f"{name}.roc_auc" in run.data.metrics

@@ -20,6 +20,20 @@ import pandas as pd
 from sklearn.metrics import average_precision_score, brier_score_loss, log_loss, roc_auc_score
 
 TOP_SHARES = (0.05, 0.10, 0.20)
+#: The headline metrics and how tables and reports call them.
+METRIC_TITLES = {
+    "roc_auc": "ROC AUC",
+    "pr_auc": "PR AUC",
+    "log_loss": "log loss",
+    "brier": "Brier score",
+    "ece": "calibration error (ECE)",
+    "capture_at_10pct": "conversions in top 10 %",
+    "lift_at_10pct": "lift in top 10 %",
+    "selected_share": "share handed to sales",
+    "precision_at_threshold": "precision of handed leads",
+    "recall_at_threshold": "recall of handed leads",
+    "oracle_roc_auc": "oracle ROC AUC (synthetic)",
+}
 
 
 def expected_calibration_error(

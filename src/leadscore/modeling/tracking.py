@@ -264,23 +264,32 @@ class TrainingRun:
     ranking: pd.DataFrame
 
 
-def training_run(run_id: str | None = None) -> TrainingRun:
-    """The run's time split and held-out metrics (default: the champion's run)."""
+def find_run(run_id: str | None = None):
+    """The MLflow run ``run_id``, or the champion's, and its registered version ("-" if not
+    looked up through the registry)."""
     import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
     mlflow.set_tracking_uri(tracking_uri())
     client = MlflowClient()
+    version = "-"
     try:
         if run_id is None:
-            run_id = client.get_model_version_by_alias(MODEL_NAME, CHAMPION).run_id
-        run = client.get_run(run_id)
+            champion = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
+            run_id, version = champion.run_id, str(champion.version)
+        return client.get_run(run_id), version
     except MlflowException:
         what = f"run {run_id}" if run_id else f"a '{CHAMPION}' of model '{MODEL_NAME}'"
         raise LeadscoreError(
             f"no {what} in {tracking_uri()}: train first ('leadscore train') or pass --run."
         ) from None
+
+
+def training_run(run_id: str | None = None) -> TrainingRun:
+    """The run's time split and held-out metrics (default: the champion's run)."""
+    run, _ = find_run(run_id)
+    run_id = run.info.run_id
     params, tags = run.data.params, run.data.tags
     if tags.get("mode", "events") != "events" or "test_cutoff" not in params:
         raise LeadscoreError(

@@ -45,6 +45,17 @@ from leadscore.synthetic.generator import (
 )
 
 
+def stage_on_day(stages: pd.DataFrame, lead_pos: np.ndarray, n_leads: int, day: int) -> np.ndarray:
+    """Each lead's hidden stage on simulated ``day`` (-1 where it has none, e.g. not created yet).
+
+    ``stages`` is the ground truth's stage history, ``lead_pos`` each of its rows' lead position.
+    """
+    current = (stages["first_day"].to_numpy() <= day) & (stages["end_day"].to_numpy() > day)
+    stage = np.full(n_leads, -1)
+    stage[lead_pos[current]] = stages["stage"].to_numpy()[current]
+    return stage
+
+
 def _load_truth(data_dir: Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     folder = data_dir / TRUTH_DIR
     if not (folder / "params.json").is_file():
@@ -126,9 +137,7 @@ def conversion_probability(
                 f"cutoff {cutoff_ts:%Y-%m-%d} is outside the simulated period "
                 f"{start:%Y-%m-%d} to {start + pd.Timedelta(days=n_days):%Y-%m-%d}."
             )
-        current = (stages["first_day"].to_numpy() <= day) & (stages["end_day"].to_numpy() > day)
-        stage = np.full(len(leads), -1)
-        stage[lead_pos[current]] = stages["stage"].to_numpy()[current]
+        stage = stage_on_day(stages, lead_pos, len(leads), day)
         alive = (stage >= 0) & (stage < world.N_OPEN_STAGES) & (created < cutoff_ts).to_numpy()
         idx = np.flatnonzero(alive)
         belief = np.zeros((len(idx), world.N_OPEN_STAGES))
