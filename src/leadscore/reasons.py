@@ -177,7 +177,8 @@ class ReasonWriter:
         if template.kind == "category":
             text = values.astype("string")
             labels = template.labels.get(self.lang, {})
-            shown = text.map(lambda v: labels.get(v, v), na_action="ignore").to_numpy(dtype=object)
+            codes, values = pd.factorize(text)  # each distinct value labelled once
+            shown = np.array([labels.get(v, v) for v in values] + [""], dtype=object)[codes]
             return _choose(
                 n,
                 [
