@@ -13,7 +13,7 @@ from sklearn.base import clone
 from conftest import NOW
 from leadscore.errors import LeadscoreError
 from leadscore.features.pipeline import build_training_table
-from leadscore.modeling.points import PointsModel, load_points_sheet
+from leadscore.modeling.points import PointsModel, load_points_sheet, with_points
 
 SHEET = """
 fit:
@@ -127,3 +127,92 @@ def test_default_sheet_grades_order_real_conversion(synthetic_b2b: Path) -> None
     mql = scores["is_mql"]
     assert 0.02 < mql.mean() < 0.5
     assert table.loc[mql, "label"].mean() > 2 * table.loc[~mql, "label"].mean()
+
+
+@pytest.mark.parametrize(
+    ("change", "edit", "message"),
+    [
+        (
+            "is: [c_level, vp]",
+            "is: [[c_level], vp]",
+            "rule 'boss': 'is' takes text or numbers, but",
+        ),
+        ("is: [c_level, vp]", "is: {c_level: 1}", "but {'c_level': 1} is a mapping"),
+        ("is: [c_level, vp]", "is: [c_level, null]", "but a value is empty (null)"),
+        ("is: [c_level, vp]", "is: [2025-01-01]", "datetime.date(2025, 1, 1) is a date: put it in"),
+        ("is: [c_level, vp]", "is: []", "rule 'boss': 'is' needs at least one value"),
+        ("is: [c_level, vp]", "is: [.nan]", "but nan is not a finite number"),
+        ("at_least: 250", "at_least: many", "rule 'big': 'at_least' must be a number, not 'many'"),
+        ("at_least: 250", "at_least: [250]", "'at_least' must be a number, not [250]"),
+        (
+            "points: 20}",
+            "points: '20'}",
+            "rule 'boss' needs a non-zero number of 'points', not '20'",
+        ),
+        (
+            "points: 20}",
+            "points: 1.0e+400}",
+            "rule 'boss' needs a non-zero number of 'points', not inf",
+        ),
+        ("cap: 30}", "cap: '30'}", "rule 'pricing': 'cap' must be a number with the sign"),
+        ("window: 30,", "window: 30.0,", "rule 'pricing': 'window' must be one of"),
+        ("ever: true", "ever: 'yes'", "rule 'unsub': 'ever' can only be true, not 'yes'"),
+        ("event: unsubscribe", "event: [unsubscribe]", "'event' must be a snake_case name"),
+        ("feature: seniority", "feature: [seniority]", "'feature' must be a column name"),
+        ("window: 30,", "window: 30, half_life: 7,", "needs one of 'window', 'half_life'"),
+        ("{feature: employees,", "{feature: employees, is: 3,", "needs 'is' or 'at_least' (one"),
+        ("{A: 30, B: 20, C: 10}", "{A: 30, B: lots}", "grade 'B' has 'lots'"),
+        ("mql_threshold: 40", "mql_threshold: .nan", "'mql_threshold' must be a number"),
+    ],
+    ids=[
+        "nested-list-is",
+        "mapping-is",
+        "null-is",
+        "date-is",
+        "empty-is",
+        "nan-is",
+        "text-at-least",
+        "list-at-least",
+        "text-points",
+        "infinite-points",
+        "text-cap",
+        "float-window",
+        "text-ever",
+        "list-event",
+        "list-feature",
+        "two-kinds",
+        "is-and-at-least",
+        "text-band",
+        "nan-threshold",
+    ],
+)
+def test_hostile_sheets_name_the_file_the_rule_and_the_problem(
+    tmp_path: Path, change: str, edit: str, message: str
+) -> None:
+    path = tmp_path / "points.yaml"
+    assert change in SHEET
+    path.write_text(SHEET.replace(change, edit, 1))
+    with pytest.raises(LeadscoreError) as caught:
+        load_points_sheet(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)
+
+
+def test_a_section_that_is_not_a_mapping_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "points.yaml"
+    path.write_text("fit: [boss, big]\nfit_letters: {A: 1}\nengagement_numbers: {1: 1}\n")
+    with pytest.raises(LeadscoreError, match="'fit' must map rule names to rules, not"):
+        load_points_sheet(path)
+
+
+def test_a_number_rule_on_a_text_column_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "points.yaml"
+    path.write_text(SHEET.replace("feature: employees", "feature: seniority"))
+    with pytest.raises(LeadscoreError, match="rule 'big' compares column 'seniority' with a"):
+        PointsModel(load_points_sheet(path)).transform(LEADS)
+
+
+def test_what_if_points_must_be_numbers(sheet) -> None:
+    assert with_points(sheet, {"boss": 0}).rule("boss").points == 0  # switching a rule off
+    with pytest.raises(LeadscoreError, match=r"points for rule\(s\) big, boss must be numbers"):
+        with_points(sheet, {"boss": "lots", "big": float("nan")})

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from leadscore import readers
 from leadscore.errors import LeadscoreError
-from leadscore.readers import find_table_file, normalise_column_name, read_table_file
+from leadscore.readers import (
+    find_table_file,
+    iter_table_batches,
+    normalise_column_name,
+    read_table_file,
+)
 
 EXPECTED = pd.DataFrame({"lead_id": ["L1", "L2"], "note": ["a;b, c", None]})
 
@@ -67,3 +77,194 @@ def test_empty_csv_is_a_clear_error(tmp_path: Path) -> None:
 def test_corrupt_parquet_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(LeadscoreError, match=r"events.parquet: not a readable Parquet file"):
         _read(tmp_path, b"not parquet at all", name="events.parquet")
+
+
+# --- Hostile files: clear errors that name the file and the line, never the row ---------------
+
+
+@pytest.mark.parametrize(
+    ("payload", "fragment"),
+    [
+        (
+            b"lead_id,email,a,b,c\nL0,x@y.de,1,2,3\n\nL1,anna@x.de,1,2,3,4\n",
+            "line 4 has 6 field(s), the header has 5: an unquoted comma inside a value?",
+        ),
+        (
+            b'lead_id;email;note\nL0;x@y.de;"two\nlines"\nL1;anna@x.de\n',
+            "line 4 has 2 field(s), the header has 3",
+        ),
+    ],
+    ids=["extra-comma-after-blank-line", "missing-field-after-quoted-line-break"],
+)
+def test_a_row_of_the_wrong_width_names_the_line_not_the_row(
+    tmp_path: Path, payload: bytes, fragment: str
+) -> None:
+    with pytest.raises(LeadscoreError) as caught:
+        _read(tmp_path, payload)
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'leads.csv'}: ")
+    assert fragment in message
+    assert "anna" not in message and "L1" not in message
+
+
+def test_a_bad_row_far_into_a_large_file_names_its_line(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(readers, "_BLOCK_BYTES", 1024)  # many blocks, as a large export has
+    rows = [f"L{i:04d};Firma {i};Berlin" for i in range(300)]
+    rows[280] += ";anna@x.de"
+    path = tmp_path / "leads.csv"
+    path.write_text("lead_id;company;city\n" + "\n".join(rows) + "\n")
+    with pytest.raises(LeadscoreError, match=r"line 282 has 4 field\(s\), the header has 3"):
+        list(iter_table_batches(path, 50))
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_exports_are_read(tmp_path: Path, encoding: str) -> None:
+    frame = _read(tmp_path, "Lead ID;Job Title\r\nL1;Geschäftsführerin\r\n".encode(encoding))
+    assert frame.to_dict("list") == {"lead_id": ["L1"], "job_title": ["Geschäftsführerin"]}
+
+
+def test_broken_utf16_is_named_without_nul_bytes(tmp_path: Path) -> None:
+    with pytest.raises(LeadscoreError) as caught:
+        _read(tmp_path, "lead_id\nL1\n".encode("utf-16") + b"\x00")
+    assert "is not valid UTF-16 text" in str(caught.value)
+    assert "\x00" not in str(caught.value)
+
+
+def test_windows_1252_after_the_first_block_is_read(tmp_path: Path, monkeypatch) -> None:
+    # The first non-ASCII byte lies beyond the sniffed head and the first blocks, as in an
+    # export whose first umlaut comes after 16 MB.
+    monkeypatch.setattr(readers, "_BLOCK_BYTES", 1024)
+    monkeypatch.setattr(readers, "_SNIFF_BYTES", 512)
+    rows = [f"L{i:04d};Firma {i};Berlin" for i in range(300)]
+    rows[250] = "L0250;Müller GmbH;Köln"
+    path = tmp_path / "leads.csv"
+    path.write_bytes(("lead_id;company;city\n" + "\n".join(rows) + "\n").encode("cp1252"))
+    batches = list(iter_table_batches(path, 50))
+    frame = pd.concat([b.frame for b in batches], ignore_index=True)
+    assert frame["lead_id"].tolist() == [r.split(";")[0] for r in rows]  # no row twice or lost
+    assert frame.loc[250, "company"] == "Müller GmbH"
+    assert [b.first_row for b in batches] == [0, *np.cumsum([len(b.frame) for b in batches])[:-1]]
+    assert read_table_file(path).frame.loc[250, "city"] == "Köln"
+
+
+def test_a_file_mixing_utf8_and_windows_1252_is_refused(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(readers, "_BLOCK_BYTES", 1024)
+    monkeypatch.setattr(readers, "_SNIFF_BYTES", 512)
+    head = "lead_id;name\nL0;Jörg\n" + "".join(f"L{i};x\n" for i in range(1, 200))
+    path = tmp_path / "leads.csv"
+    path.write_bytes(head.encode() + "L200;Jörg\n".encode("cp1252"))
+    with pytest.raises(LeadscoreError, match=r"line 202 is not valid UTF-8 .* mixes encodings"):
+        list(iter_table_batches(path, 50))
+
+
+@pytest.mark.parametrize(
+    ("payload", "fragment"),
+    [
+        (b"lead_id,name\nL1,a\x00b\n", "line 2 holds a NUL byte"),
+        (b"PK\x03\x04\x14\x00\x06\x00\x08\x00" + bytes(range(256)), "an Excel workbook"),
+        (b"lead_id,name\nL1,\x81\x8d\x8f\n", "line 2 is neither UTF-8 nor Windows-1252"),
+    ],
+    ids=["nul-byte", "xlsx-renamed", "neither-encoding"],
+)
+def test_binary_files_are_refused_without_echoing_them(
+    tmp_path: Path, payload: bytes, fragment: str
+) -> None:
+    with pytest.raises(LeadscoreError) as caught:
+        _read(tmp_path, payload)
+    assert fragment in str(caught.value)
+    assert not re.search(r"[\x00-\x08\x80-\x9f]", str(caught.value))
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "second"),
+    [
+        ("Lead ID,lead_id", "'Lead ID' (column 1)", "'lead_id' (column 2)"),
+        ("x;E-Mail;e_mail", "'E-Mail' (column 2)", "'e_mail' (column 3)"),
+    ],
+)
+def test_headers_equal_after_normalising_are_refused(
+    tmp_path: Path, header: str, first: str, second: str
+) -> None:
+    sep = "," if "," in header else ";"
+    payload = f"{header}\n{sep.join('v' * (header.count(sep) + 1))}\n".encode()
+    with pytest.raises(LeadscoreError) as caught:
+        _read(tmp_path, payload)
+    assert f"{first} and {second} both read as" in str(caught.value)
+
+
+def test_parquet_headers_equal_after_normalising_are_refused(tmp_path: Path) -> None:
+    pd.DataFrame({"Lead ID": ["L1"], "lead id": ["L2"]}).to_parquet(tmp_path / "leads.parquet")
+    with pytest.raises(LeadscoreError, match=r"'Lead ID' .* and 'lead id' .* both read as"):
+        read_table_file(tmp_path / "leads.parquet")
+
+
+def test_a_column_without_header_is_dropped_when_empty_and_refused_with_values(
+    tmp_path: Path,
+) -> None:
+    assert list(_read(tmp_path, b"lead_id,,note\nL1,,x\n").columns) == ["lead_id", "note"]
+    with pytest.raises(LeadscoreError, match="column 2 has no header but holds values"):
+        _read(tmp_path, b"lead_id,,note\nL1,7,x\n")
+
+
+def test_headers_with_brackets_colons_and_quotes_are_read(tmp_path: Path) -> None:
+    frame = _read(tmp_path, b'Budget [EUR],"Say ""hi""",Time: now\n1,2,3\n')
+    assert list(frame.columns) == ["budget_[eur]", 'say_"hi"', "time:_now"]
+
+
+def test_a_header_without_a_line_break_is_an_empty_table(tmp_path: Path) -> None:
+    frame = _read(tmp_path, b"lead_id;created_at")
+    assert list(frame.columns) == ["lead_id", "created_at"] and frame.empty
+    with pytest.raises(LeadscoreError, match="header line never ends: a quote"):
+        _read(tmp_path, b'"lead_id;created_at\nL1;2025-01-01\n')
+
+
+# --- Property: whatever the bytes, a frame or a clear error ------------------------------------
+
+_CHARS = st.sampled_from(list("ab1 ,;\t|\"'\r\n\x00[]:=-äß€\ufeff\x81"))
+_ENCODINGS = ["utf-8", "utf-8-sig", "cp1252", "utf-16", "utf-16-le", "utf-16-be", "utf-32"]
+
+
+@st.composite
+def _csv_files(draw: st.DrawFn) -> bytes:
+    """CSV-like bytes: random separators, quoting, ragged rows, line ends, encodings and BOMs,
+    sometimes with random bytes spliced in, sometimes random bytes only."""
+    if draw(st.integers(0, 3)) == 0:
+        return draw(st.binary(max_size=300))
+    sep = draw(st.sampled_from([",", ";", "\t", "|"]))
+    width = draw(st.integers(1, 5))
+
+    def line(n: int) -> str:
+        fields = draw(st.lists(st.text(_CHARS, max_size=6), min_size=n, max_size=n))
+        quoted = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+        return sep.join(
+            '"' + f.replace('"', '""') + '"' if q else f
+            for f, q in zip(fields, quoted, strict=True)
+        )
+
+    widths = draw(st.lists(st.one_of(st.just(width), st.integers(0, 7)), max_size=6))
+    eol = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    text = eol.join([line(width), *(line(n) for n in widths)]) + draw(st.sampled_from(["", eol]))
+    data = text.encode(draw(st.sampled_from(_ENCODINGS)), errors="replace")
+    if draw(st.integers(0, 5)) == 0:
+        at = draw(st.integers(0, len(data)))
+        data = data[:at] + draw(st.binary(max_size=8)) + data[at:]
+    return data
+
+
+@settings(max_examples=600, deadline=None, derandomize=True, database=None)
+@given(payload=_csv_files(), suffix=st.sampled_from([".csv", ".txt"]))
+def test_any_bytes_give_a_frame_or_a_clear_error(
+    tmp_path_factory: pytest.TempPathFactory, payload: bytes, suffix: str
+) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / f"leads{suffix}"
+    path.write_bytes(payload)
+    for read in (lambda: [read_table_file(path)], lambda: list(iter_table_batches(path, 2))):
+        try:
+            raws = read()
+        except LeadscoreError as exc:
+            assert str(exc).startswith(f"{path}: ")
+            assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", str(exc))
+            continue
+        for raw in raws:
+            assert raw.frame.columns.is_unique
+            assert all(isinstance(c, str) and c for c in raw.frame.columns)

@@ -89,3 +89,62 @@ def test_a_template_without_a_phrase_is_a_clear_error(tmp_path) -> None:
     path.write_text("recency: {kind: days, column: x, en: {value: 'a {days}'}, de: {value: 'b'}}")
     with pytest.raises(LeadscoreError, match=r"family 'recency' lacks the en phrase\(s\) missing"):
         load_reason_templates(path)
+
+
+@pytest.mark.parametrize(
+    ("entry", "fragment"),
+    [
+        ("[days, x]", "family 'recency' must be a mapping with kind, en and de"),
+        ("{kind: [days], column: x}", "family 'recency' has kind ['days']"),
+        (
+            "{kind: days, column: x, en: {value: '{n} days', missing: m}, de: {value: v, "
+            "missing: m}}",
+            "family 'recency' (en): phrase 'value' uses {n}; it may use {days}",
+        ),
+        (
+            "{kind: days, column: x, en: {value: '{days.real}', missing: m}, de: {value: v, "
+            "missing: m}}",
+            "phrase 'value' uses {days.real}",
+        ),
+        (
+            "{kind: days, column: x, en: {value: 'a {', missing: m}, de: {value: v, missing: m}}",
+            "family 'recency' (en): phrase 'value' is not a template",
+        ),
+        (
+            "{kind: days, column: x, en: {value: '{days:s}', missing: m}, de: {value: v, "
+            "missing: m}}",
+            "phrase 'value' does not format",
+        ),
+        (
+            "{kind: number, column: x, format: xyz, en: {value: v, missing: m}, de: {value: v, "
+            "missing: m}}",
+            "family 'recency' has format 'xyz', not a number format",
+        ),
+        (
+            "{kind: category, column: x, labels: {en: {a: [b]}}, en: {value: v, missing: m}, "
+            "de: {value: v, missing: m}}",
+            "'labels' must map each language to value: text",
+        ),
+        ("{kind: days, column: [x], en: {}, de: {}}", "family 'recency' (days) needs a column"),
+    ],
+    ids=[
+        "list-entry",
+        "list-kind",
+        "unknown-field",
+        "attribute-field",
+        "lone-brace",
+        "bad-spec",
+        "bad-format",
+        "list-label",
+        "list-column",
+    ],
+)
+def test_reason_files_that_would_fail_while_rendering_are_refused(
+    tmp_path, entry: str, fragment: str
+) -> None:
+    path = tmp_path / "reasons.yaml"
+    path.write_text(f"recency: {entry}\n")
+    with pytest.raises(LeadscoreError) as caught:
+        load_reason_templates(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert fragment in str(caught.value)

@@ -93,3 +93,63 @@ def test_missing_settings_file(tmp_path: Path) -> None:
 def test_a_key_given_twice_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(LeadscoreError, match="given twice"):
         load_settings(_user(tmp_path, "burst_days: 14\nburst_days: 7\n"))
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("horizon_days: 100000000000000000000000\n", "'horizon_days' must be at most 3,660 days"),
+        ("half_lives_days: [7, .inf]\n", "'half_lives_days' must be a list of positive numbers"),
+        ("bands:\n  age: [1, 1" + "0" * 400 + "]\n", "'bands.age' must be a list of numbers"),
+        ("bands:\n  age: [1, .nan]\n", "'bands.age' must be a list of numbers"),
+        ("icp: 5\n", "setting 'icp' must be a section of settings"),
+        ("icp:\n", "setting 'icp' must be a section of settings such as industries"),
+        (
+            "intent_signals:\n  demo: {event_type: demo_request, detail: [[pricing]]}\n",
+            "'intent_signals.demo.detail' must be a list of text values, not [['pricing']]",
+        ),
+        (
+            "intent_signals:\n  demo: {event_type: demo_request, detail: 5}\n",
+            "'intent_signals.demo.detail' must be a list of text values",
+        ),
+        (
+            "intent_signals:\n  demo: {event_type: [demo_request]}\n",
+            "'intent_signals.demo.event_type' names unknown event type ['demo_request']",
+        ),
+        ("intent_signals:\n  demo: {event: demo_request}\n", "must give event_type"),
+        ("titles: [a, b]\n", "'titles' must be the name of a YAML file"),
+        ("email_domains:\n  education_patterns: [5]\n", "regular expressions as text, not 5"),
+        ("1: x\nwindos: 2\n", "unknown setting(s) 1, windos"),
+        ("horizon_days: '" + "x" * 5000 + "'\n", "whole number of days, not 'xxxxx"),
+    ],
+    ids=[
+        "huge-days",
+        "infinite-half-life",
+        "huge-band-edge",
+        "nan-band-edge",
+        "section-as-number",
+        "null-section",
+        "nested-list-detail",
+        "number-detail",
+        "list-event-type",
+        "signal-without-event-type",
+        "titles-list",
+        "number-pattern",
+        "number-key",
+        "long-value",
+    ],
+)
+def test_hostile_settings_are_short_clear_errors(tmp_path: Path, text: str, fragment: str) -> None:
+    with pytest.raises(LeadscoreError) as caught:
+        load_settings(_user(tmp_path, text))
+    message = str(caught.value)
+    assert message.startswith(f"{tmp_path / 'my-settings.yaml'}: ")
+    assert fragment in message
+    assert len(message) < 500 + len(str(tmp_path))  # never the whole value
+
+
+def test_a_binary_settings_file_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "my-settings.yaml"
+    path.write_bytes(bytes(range(256)))
+    with pytest.raises(LeadscoreError, match=r"my-settings\.yaml: the settings file is not UTF-8"):
+        load_settings(path)

@@ -1,17 +1,22 @@
 """Read CRM exports (CSV or Parquet) the way real exports come: messy.
 
-CSV files may use comma, semicolon (German Excel) or tab separators, start with a UTF-8 byte
-order mark, quote fields, end lines with a separator (an empty trailing column) or be encoded
-in Windows-1252. Every CSV column is read as text so that :mod:`leadscore.validation` can
-report exactly which values do not parse.
+CSV files may use comma, semicolon (German Excel), tab or ``|`` separators, start with a UTF-8
+byte order mark, quote fields, end lines with a separator (an empty trailing column) or be
+encoded in Windows-1252 (wherever its first accented letter lies), UTF-16 or UTF-32. Every CSV
+column is read as text so that :mod:`leadscore.validation` can report exactly which values do
+not parse.
+
+Files that cannot be read fail with a :class:`~leadscore.errors.LeadscoreError` naming the file
+and the line, never quoting a row: rows of CRM exports hold personal data.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,10 +26,12 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from leadscore.contract import FILE_SUFFIXES
-from leadscore.errors import LeadscoreError
+from leadscore.errors import LeadscoreError, excerpt
 
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_BYTES = 64 * 1024
+#: pyarrow's block: rows come in batches of this many bytes (a module constant for the tests).
+_BLOCK_BYTES = 16 << 20
 
 
 @dataclass
@@ -89,35 +96,128 @@ def detect_delimiter(header_line: str) -> str:
     return best
 
 
-def _sniff_text(path: Path) -> tuple[str, str]:
-    """Return the first line of ``path`` and the encoding it decodes with."""
+@dataclass(frozen=True)
+class _CsvFormat:
+    """How a CSV file is written, from its first bytes."""
+
+    delimiter: str
+    #: Encoding as pyarrow names it: "utf8" (read natively) or a Python codec (transcoded).
+    encoding: str
+    #: The header's fields as written.
+    names: tuple[str, ...]
+
+    @property
+    def codec(self) -> str:
+        """The Python codec that reads the file as pyarrow does (a UTF-8 BOM skipped)."""
+        return "utf-8-sig" if self.encoding == "utf8" else self.encoding
+
+    @property
+    def label(self) -> str:
+        return _encoding_label(self.encoding)
+
+
+def _encoding_label(encoding: str) -> str:
+    """An encoding as people know it: "UTF-8", "Windows-1252", "UTF-16"."""
+    return {"utf8": "UTF-8", "utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}.get(
+        encoding, encoding.upper()
+    )
+
+
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "'|'"}
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-16 or UTF-32 from a byte-order mark or from ASCII text interleaved with NUL bytes.
+
+    Examples
+    --------
+    >>> _wide_encoding("lead_id".encode("utf-16"))
+    'utf-16'
+    >>> _wide_encoding("lead_id".encode("utf-16-le")), _wide_encoding(b"lead_id")
+    ('utf-16-le', None)
+    """
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    sample = head[:4096]
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    even, odd = sample[0::2].count(0), sample[1::2].count(0)
+    if odd > 0.8 * half and even < 0.05 * half:
+        return "utf-16-le"
+    if even > 0.8 * half and odd < 0.05 * half:
+        return "utf-16-be"
+    return None
+
+
+def _sniff(path: Path, encoding: str | None = None) -> _CsvFormat:
+    """Encoding, separator and header of ``path``, from its first 64 KB."""
     with path.open("rb") as fh:
         head = fh.read(_SNIFF_BYTES)
-    for encoding in ("utf-8-sig", "cp1252"):
+    wide = _wide_encoding(head)
+    if wide is None and b"\x00" in head:
+        line = head[: head.index(b"\x00")].count(b"\n") + 1
+        raise LeadscoreError(
+            f"{path}: line {line:,} holds a NUL byte, so this is not CSV text (an Excel "
+            "workbook or another binary file?); save it as CSV UTF-8."
+        )
+    candidate = encoding or wide or "utf-8-sig"
+    try:
+        text = _decode_head(head, candidate)
+    except UnicodeDecodeError as exc:
+        line = head[: exc.start].count(b"\n") + 1
+        if candidate != "utf-8-sig":
+            raise LeadscoreError(
+                f"{path}: line {line:,} is not valid {_encoding_label(candidate)} text; save the "
+                "file as CSV UTF-8."
+            ) from None
+        if not head[: exc.start].isascii():
+            raise _mixed_encodings(path, line) from None
         try:
-            text = head.decode(encoding)
+            candidate, text = "cp1252", _decode_head(head, "cp1252")
         except UnicodeDecodeError as exc:
-            # A multi-byte character cut by the sniff window is still UTF-8.
-            if encoding == "utf-8-sig" and exc.start >= len(head) - 3:
-                text = head[: exc.start].decode(encoding)
-            else:
-                continue
-        first_line = next(iter(io.StringIO(text)), "")
-        return first_line.rstrip("\r\n"), "utf8" if encoding == "utf-8-sig" else encoding
-    raise LeadscoreError(f"{path}: cannot decode the file as UTF-8 or Windows-1252 text.")
+            line = head[: exc.start].count(b"\n") + 1
+            raise LeadscoreError(
+                f"{path}: line {line:,} is neither UTF-8 nor Windows-1252 text; save the file "
+                "as CSV UTF-8."
+            ) from None
+    first_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
+    if not first_line.strip():
+        raise LeadscoreError(f"{path}: the file is empty or its first line is blank (no header).")
+    delimiter = detect_delimiter(first_line)
+    try:  # the whole first record: a quoted header may span lines
+        names = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    except csv.Error:
+        raise LeadscoreError(f"{path}: the header line cannot be read as CSV.") from None
+    return _CsvFormat(delimiter, "utf8" if candidate == "utf-8-sig" else candidate, tuple(names))
 
 
-def _csv_options(path: Path, encoding: str | None = None) -> tuple[str, str, dict]:
-    """Delimiter, encoding and pyarrow options for reading ``path`` with every column as text."""
-    header, sniffed = _sniff_text(path)
-    if not header.strip():
-        raise LeadscoreError(f"{path}: the file is empty (no header line).")
-    delimiter = detect_delimiter(header)
-    names = next(csv.reader([header], delimiter=delimiter))
-    encoding = encoding or sniffed
-    options = {
-        "read_options": pacsv.ReadOptions(encoding=encoding, block_size=16 << 20),
-        "parse_options": pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+def _decode_head(head: bytes, codec: str) -> str:
+    # Incremental: a multi-byte character cut by the sniff window is not an error.
+    return codecs.getincrementaldecoder(codec)().decode(head, final=len(head) < _SNIFF_BYTES)
+
+
+def _mixed_encodings(path: Path, line: int) -> LeadscoreError:
+    return LeadscoreError(
+        f"{path}: line {line:,} is not valid UTF-8 although earlier lines are: the file mixes "
+        "encodings; save it as CSV UTF-8."
+    )
+
+
+def _arrow_options(fmt: _CsvFormat, names: Iterable[str], invalid: list) -> dict:
+    """pyarrow options reading every column as text; rows of a wrong width go to ``invalid``."""
+
+    def remember(row: pacsv.InvalidRow) -> str:
+        invalid.append(row)
+        return "error"
+
+    return {
+        "read_options": pacsv.ReadOptions(encoding=fmt.encoding, block_size=_BLOCK_BYTES),
+        "parse_options": pacsv.ParseOptions(
+            delimiter=fmt.delimiter, newlines_in_values=True, invalid_row_handler=remember
+        ),
         "convert_options": pacsv.ConvertOptions(
             column_types={name: pa.string() for name in names},
             strings_can_be_null=True,
@@ -125,34 +225,138 @@ def _csv_options(path: Path, encoding: str | None = None) -> tuple[str, str, dic
             quoted_strings_can_be_null=True,
         ),
     }
-    return delimiter, encoding, options
 
 
-def _csv_batches(path: Path, encoding: str | None = None) -> Iterator[tuple[pa.Table, str, str]]:
-    """Stream a CSV file as tables of record batches, falling back to Windows-1252."""
-    delimiter, encoding, options = _csv_options(path, encoding)
+def _open_csv(path: Path, fmt: _CsvFormat, invalid: list) -> pacsv.CSVStreamingReader:
+    reader = pacsv.open_csv(path, **_arrow_options(fmt, fmt.names, invalid))
+    if all(pa.types.is_string(field.type) for field in reader.schema):
+        return reader
+    # pyarrow split the header differently from the csv module: take its names.
+    reader.close()
+    return pacsv.open_csv(path, **_arrow_options(fmt, reader.schema.names, invalid))
+
+
+def _csv_batches(
+    path: Path, encoding: str | None = None, skip: int = 0
+) -> Iterator[tuple[pa.Table, _CsvFormat]]:
+    """Stream a CSV file as tables of record batches, falling back to Windows-1252.
+
+    A file that is not UTF-8 is read again as Windows-1252, even when the first byte that is
+    not UTF-8 comes after rows already yielded: if everything before that byte is ASCII, those
+    rows read the same in both encodings and the second pass skips them.
+    """
+    fmt = _sniff(path, encoding)
+    invalid: list[pacsv.InvalidRow] = []
     rows = 0
     try:
-        with pacsv.open_csv(path, **options) as reader:
+        with _open_csv(path, fmt, invalid) as reader:
             for batch in reader:
                 rows += batch.num_rows
-                yield pa.Table.from_batches([batch]), delimiter, encoding
+                if rows <= skip:
+                    continue
+                batch = batch.slice(max(0, skip - (rows - batch.num_rows)))
+                yield pa.Table.from_batches([batch]), fmt
     except pa.ArrowInvalid as exc:
-        if "UTF8" in str(exc) and encoding == "utf8" and rows == 0:
-            yield from _csv_batches(path, "cp1252")
-            return
-        if "UTF8" in str(exc):
-            raise LeadscoreError(
-                f"{path}: invalid UTF-8 after row {rows:,}; save the file as UTF-8."
-            ) from None
-        raise LeadscoreError(f"{path}: not a readable CSV file ({exc}).") from None
+        if "Empty CSV" in str(exc) and rows == 0 and _only_a_header(path, fmt):
+            return  # pyarrow needs a line break after a header without rows
+        if "UTF8" not in str(exc):
+            raise _parse_error(path, fmt, exc, invalid, rows) from None
+        if fmt.encoding != "utf8" or encoding is not None:
+            raise _decode_error(path, fmt) from None
+        line, after_non_ascii = _first_undecodable_line(path, fmt.codec)
+        if after_non_ascii:
+            raise _mixed_encodings(path, line) from None
+        yield from _csv_batches(path, "cp1252", skip=max(rows, skip))
+    except UnicodeError:  # raised by the codec that transcodes Windows-1252 or UTF-16
+        raise _decode_error(path, fmt) from None
+    except (pa.ArrowException, OSError) as exc:
+        raise _parse_error(path, fmt, exc, invalid, rows) from None
 
 
-def _csv_raw(path: Path, table: pa.Table, delimiter: str, encoding: str, first: int) -> RawTable:
+def _parse_error(
+    path: Path, fmt: _CsvFormat, exc: Exception, invalid: list, rows: int
+) -> LeadscoreError:
+    """The parse error in terms of the file's lines, never quoting the row (personal data)."""
+    if not invalid:
+        if "straddl" in str(exc):  # a row larger than a block
+            reason = f"a quoted value never ends, or a row is longer than {_BLOCK_BYTES >> 20} MB"
+        elif "Empty CSV" in str(exc):
+            reason = "the header line never ends: a quote that is not closed?"
+        else:  # pyarrow's messages may quote the data after a colon: keep the kind only
+            reason = excerpt(str(exc).split(":", 1)[0])[1:-1]
+        return LeadscoreError(f"{path}: not a readable CSV file ({reason}).")
+    row = invalid[0]
+    line = _first_line_of_width_other_than(path, fmt, row.expected_columns)
+    where = f"line {line:,}" if line else f"a line after data row {rows:,}"
+    separator = _DELIMITER_NAMES[fmt.delimiter]
+    if row.actual_columns > row.expected_columns:
+        hint = f"an unquoted {separator} inside a value?"
+    else:
+        hint = "a missing separator, or a line break inside an unquoted value?"
+    return LeadscoreError(
+        f"{path}: {where} has {row.actual_columns} field(s), the header has "
+        f"{row.expected_columns}: {hint}"
+    )
+
+
+def _only_a_header(path: Path, fmt: _CsvFormat) -> bool:
+    """Whether the file is one CSV record, the header, with its quotes closed."""
+    try:
+        with path.open(encoding=fmt.codec, newline="") as fh:
+            text = fh.read(_SNIFF_BYTES + 1)
+        records = csv.reader(io.StringIO(text, newline=""), delimiter=fmt.delimiter)
+        n_records = sum(1 for record in records if record)
+    except (csv.Error, UnicodeError):
+        return False
+    # An odd number of quotes: one never closes and swallows the rest of the file.
+    return len(text) <= _SNIFF_BYTES and n_records == 1 and text.count('"') % 2 == 0
+
+
+def _first_line_of_width_other_than(path: Path, fmt: _CsvFormat, width: int) -> int | None:
+    """Line on which the first record of a different number of fields starts (scans the file:
+    only called on error)."""
+    try:
+        with path.open(encoding=fmt.codec, errors="replace", newline="") as fh:
+            records = csv.reader(fh, delimiter=fmt.delimiter)
+            next(records, None)  # the header
+            start = records.line_num + 1
+            for record in records:
+                if record and len(record) != width:
+                    return start
+                start = records.line_num + 1
+    except csv.Error:  # e.g. a field above the csv module's size limit
+        return None
+    return None
+
+
+def _first_undecodable_line(path: Path, codec: str) -> tuple[int, bool]:
+    """Line of the first byte ``codec`` cannot decode (1 if none), and whether bytes other than
+    ASCII came before it (then the file mixes encodings). Scans the file: only called on error.
+    """
+    decoder = codecs.getincrementaldecoder(codec)()
+    line, non_ascii = 1, False  # a UTF-8 BOM counts as UTF-8: such a file is not Windows-1252
+    with path.open("rb") as fh:
+        while chunk := fh.read(_BLOCK_BYTES):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                before = chunk[: max(exc.start, 0)]
+                return line + before.count(b"\n"), non_ascii or not before.isascii()
+            line += chunk.count(b"\n")
+            non_ascii = non_ascii or not chunk.isascii()
+    return 1, non_ascii
+
+
+def _decode_error(path: Path, fmt: _CsvFormat) -> LeadscoreError:
+    line, _ = _first_undecodable_line(path, fmt.codec)
+    return LeadscoreError(
+        f"{path}: line {line:,} is not valid {fmt.label} text; save the file as CSV UTF-8."
+    )
+
+
+def _csv_raw(path: Path, table: pa.Table, fmt: _CsvFormat) -> RawTable:
     frame = table.to_pandas(types_mapper=_text_types_mapper)
-    empty_unnamed = [c for c in frame.columns if not str(c).strip() and frame[c].isna().all()]
-    frame = frame.drop(columns=empty_unnamed)
-    return RawTable(frame, path, delimiter, encoding, first_row=first)
+    return RawTable(frame, path, fmt.delimiter, fmt.encoding)
 
 
 def _text_types_mapper(dtype: pa.DataType) -> pd.api.extensions.ExtensionDtype | None:
@@ -161,13 +365,50 @@ def _text_types_mapper(dtype: pa.DataType) -> pd.api.extensions.ExtensionDtype |
     return None
 
 
-def _check_parquet(path: Path) -> pq.ParquetFile:
+def _parquet_tables(path: Path, batch_rows: int | None) -> Iterator[pa.Table]:
     if path.stat().st_size == 0:
         raise LeadscoreError(f"{path}: the file is empty.")
     try:
-        return pq.ParquetFile(path)
+        parquet = pq.ParquetFile(path)
+        if batch_rows is None or parquet.metadata.num_rows == 0:
+            yield parquet.read()
+            return
+        for batch in parquet.iter_batches(batch_rows):
+            yield pa.Table.from_batches([batch])
     except (pa.ArrowException, OSError) as exc:
-        raise LeadscoreError(f"{path}: not a readable Parquet file ({exc}).") from None
+        reason = excerpt(str(exc).split(". ")[0], 120)[1:-1]
+        raise LeadscoreError(f"{path}: not a readable Parquet file ({reason}).") from None
+
+
+def _check_headers(path: Path, headers: Iterable[str]) -> None:
+    """Refuse two headers that read as the same column once normalised."""
+    seen: dict[str, tuple[int, str]] = {}
+    for position, header in enumerate(headers, start=1):
+        name = normalise_column_name(header)
+        if name in seen:
+            other_position, other = seen[name]
+            raise LeadscoreError(
+                f"{path}: the headers {excerpt(other)} (column {other_position}) and "
+                f"{excerpt(header)} (column {position}) both read as '{excerpt(name)[1:-1]}'; "
+                "rename or remove one of them."
+            )
+        if name:  # columns without a name are left to _drop_empty_unnamed
+            seen[name] = (position, header)
+
+
+def _drop_empty_unnamed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Drop columns without a header that hold nothing (a separator ending every line).
+
+    A column without a header that holds values is refused: nothing could refer to it.
+    """
+    unnamed = [i for i, c in enumerate(frame.columns) if not normalise_column_name(c)]
+    for position in unnamed:
+        if frame.iloc[:, position].notna().any():
+            raise LeadscoreError(
+                f"{path}: column {position + 1} has no header but holds values; name it or "
+                "delete it."
+            )
+    return frame.iloc[:, [i for i in range(frame.shape[1]) if i not in set(unnamed)]]
 
 
 def iter_table_batches(path: Path, batch_rows: int | None = None) -> Iterator[RawTable]:
@@ -182,18 +423,25 @@ def iter_table_batches(path: Path, batch_rows: int | None = None) -> Iterator[Ra
         A ``.parquet`` file, or a ``.csv``/``.tsv``/``.txt`` file with any common separator.
     batch_rows : int, optional
         Rows per batch for large tables; memory then stays bounded whatever the file size.
+
+    Raises
+    ------
+    LeadscoreError
+        Naming the file (and the line for CSV) when it cannot be read, has two headers that
+        normalise to the same name or a column without a header that holds values. Messages
+        never quote the file's rows.
     """
     if path.suffix == ".parquet":
-        parquet = _check_parquet(path)
-        if batch_rows is None or parquet.metadata.num_rows == 0:
-            tables = iter([parquet.read()])
-        else:
-            tables = (pa.Table.from_batches([b]) for b in parquet.iter_batches(batch_rows))
-        raws = (RawTable(t.to_pandas(types_mapper=_text_types_mapper), path) for t in tables)
+        raws = (
+            RawTable(t.to_pandas(types_mapper=_text_types_mapper), path)
+            for t in _parquet_tables(path, batch_rows)
+        )
     else:
         raws = _csv_raws(path, batch_rows)
     first = 0
     for raw in raws:
+        _check_headers(path, raw.frame.columns)
+        raw.frame = _drop_empty_unnamed(raw.frame, path)
         raw.frame.columns = [normalise_column_name(c) for c in raw.frame.columns]
         raw.first_row = first
         first += len(raw.frame)
@@ -202,18 +450,17 @@ def iter_table_batches(path: Path, batch_rows: int | None = None) -> Iterator[Ra
 
 def _csv_raws(path: Path, batch_rows: int | None) -> Iterator[RawTable]:
     pending: list[pa.Table] = []
-    delimiter = encoding = ""
-    for table, delimiter, encoding in _csv_batches(path):
+    fmt = None
+    for table, fmt in _csv_batches(path):
         pending.append(table)
         if batch_rows is not None and sum(t.num_rows for t in pending) >= batch_rows:
-            yield _csv_raw(path, pa.concat_tables(pending), delimiter, encoding, 0)
+            yield _csv_raw(path, pa.concat_tables(pending), fmt)
             pending = []
-    if pending or not delimiter:
-        if not pending:  # header only: pyarrow yields no batch, so build the empty table
-            delimiter, encoding, options = _csv_options(path)
-            names = list(options["convert_options"].column_types)
-            pending = [pa.table({n: pa.array([], pa.string()) for n in names})]
-        yield _csv_raw(path, pa.concat_tables(pending), delimiter, encoding, 0)
+    if pending or fmt is None:
+        if fmt is None:  # header only: pyarrow yields no batch, so build the empty table
+            fmt = _sniff(path)
+            pending = [pa.table({n: pa.array([], pa.string()) for n in fmt.names})]
+        yield _csv_raw(path, pa.concat_tables(pending), fmt)
 
 
 def read_table_file(path: Path) -> RawTable:

@@ -28,22 +28,27 @@ import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from leadscore.errors import LeadscoreError
+from leadscore.errors import LeadscoreError, excerpt, name_list
 from leadscore.io import read_yaml
 
 DEFAULT_REASONS = Path(__file__).with_name("reasons.yaml")
 LANGUAGES = ("en", "de")
-KINDS = {
-    "counts": ("one", "many", "none"),
-    "days": ("value", "missing"),
-    "category": ("value", "missing"),
-    "flag": ("set", "not_set", "missing"),
-    "number": ("value", "missing"),
+#: The phrases of each kind and the fields each phrase may fill.
+_FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "counts": {"one": ("n", "days"), "many": ("n", "days"), "none": ("days",)},
+    "days": {"value": ("days",), "missing": ()},
+    "category": {"value": ("value",), "missing": ()},
+    "flag": {"set": (), "not_set": (), "missing": ()},
+    "number": {"value": ("value",), "missing": ()},
 }
+KINDS = {kind: tuple(phrases) for kind, phrases in _FIELDS.items()}
+#: A value of each field (``value`` by kind) to try the phrases' format specs on.
+_SAMPLE = {"n": 2, "days": 7, "category": "label", "number": 1.5}
 _WINDOW = re.compile(r"_(\d+)d$")
 _GENERIC = {"en": "{column}: {value}", "de": "{column}: {value}"}
 _GENERIC_MISSING = {"en": "{column} not given", "de": "{column} nicht angegeben"}
@@ -62,33 +67,76 @@ class ReasonTemplate:
 
 
 def load_reason_templates(path: str | Path | None = None) -> dict[str, ReasonTemplate]:
-    """Read and check ``reasons.yaml`` (or your copy of it)."""
+    """Read and check ``reasons.yaml`` (or your copy of it).
+
+    Raises
+    ------
+    LeadscoreError
+        Naming the file and the family, for anything that would fail while rendering: an
+        unknown kind, a missing phrase, a field the kind does not fill, a bad format.
+    """
     path = Path(path) if path else DEFAULT_REASONS
     raw = read_yaml(path, "reasons file")
     templates = {}
     for family, spec in raw.items():
+        where = f"{path}: family {excerpt(str(family))}"
+        if not isinstance(spec, dict):
+            raise LeadscoreError(f"{where} must be a mapping with kind, en and de.")
         kind = spec.get("kind")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in KINDS:
+            raise LeadscoreError(f"{where} has kind {excerpt(kind)}; use one of {list(KINDS)}.")
+        column = spec.get("column")
+        if kind != "counts" and (not isinstance(column, str) or not column):
+            raise LeadscoreError(f"{where} ({kind}) needs a column.")
+        fmt = spec.get("format", "")
+        try:
+            format(1.5, fmt)
+        except (TypeError, ValueError):
             raise LeadscoreError(
-                f"{path}: family '{family}' has kind {kind!r}; use one of {list(KINDS)}."
-            )
+                f"{where} has format {excerpt(fmt)}, not a number format."
+            ) from None
+        labels = spec.get("labels", {})
+        if not isinstance(labels, dict) or not all(
+            isinstance(words, dict) and all(isinstance(w, str) for w in words.values())
+            for words in labels.values()
+        ):
+            raise LeadscoreError(f"{where}: 'labels' must map each language to value: text.")
         for lang in LANGUAGES:
-            missing = [p for p in KINDS[kind] if p not in spec.get(lang, {})]
-            if missing:
-                raise LeadscoreError(
-                    f"{path}: family '{family}' lacks the {lang} phrase(s) {', '.join(missing)}."
-                )
-        if kind != "counts" and not spec.get("column"):
-            raise LeadscoreError(f"{path}: family '{family}' ({kind}) needs a column.")
+            _check_phrases(spec.get(lang), kind, where, lang)
         templates[family] = ReasonTemplate(
             family=family,
             kind=kind,
             phrases={lang: spec[lang] for lang in LANGUAGES},
-            column=spec.get("column"),
-            labels=spec.get("labels", {}),
-            fmt=spec.get("format", ""),
+            column=column,
+            labels=labels,
+            fmt=fmt,
         )
     return templates
+
+
+def _check_phrases(phrases: Any, kind: str, where: str, lang: str) -> None:
+    """Every phrase of ``kind`` is text that fills only the fields the kind provides."""
+    phrases = phrases if isinstance(phrases, dict) else {}
+    missing = [p for p in KINDS[kind] if not isinstance(phrases.get(p), str)]
+    if missing:
+        raise LeadscoreError(f"{where} lacks the {lang} phrase(s) {', '.join(missing)}.")
+    where = f"{where} ({lang})"
+    for phrase, fields in _FIELDS[kind].items():
+        text = phrases[phrase]
+        try:
+            used = {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+        except ValueError as exc:  # a lone "{" or "}"
+            raise LeadscoreError(f"{where}: phrase '{phrase}' is not a template ({exc}).") from None
+        if used - set(fields):
+            allowed = ", ".join(f"{{{f}}}" for f in fields) or "no fields"
+            unknown = name_list(f"{{{f}}}" for f in used - set(fields))
+            raise LeadscoreError(
+                f"{where}: phrase '{phrase}' uses {unknown}; it may use {allowed}."
+            )
+        try:
+            text.format(**{f: _SAMPLE[kind if f == "value" else f] for f in fields})
+        except (ValueError, TypeError) as exc:  # a format spec that does not fit, e.g. {days:s}
+            raise LeadscoreError(f"{where}: phrase '{phrase}' does not format ({exc}).") from None
 
 
 def families_without_templates(

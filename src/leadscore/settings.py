@@ -21,12 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from leadscore.contract import EVENT_TYPES, PAGE_CATEGORIES
-from leadscore.errors import LeadscoreError
+from leadscore.errors import LeadscoreError, excerpt, name_list
 from leadscore.io import read_yaml
 
 DEFAULT_SETTINGS = Path(__file__).with_name("settings.yaml")
 SENIORITY_LEVELS = ("c_level", "vp", "director", "manager", "individual", "student", "unknown")
 DEPARTMENTS = ("marketing", "sales", "it", "finance", "hr", "operations", "other")
+#: Longest window, horizon or half-life accepted: ten years covers any sales cycle, and larger
+#: values overflow date arithmetic.
+MAX_DAYS = 3660
 
 
 @dataclass(frozen=True)
@@ -112,7 +115,9 @@ class _Checker:
     def days(self, key: str, value: Any = None) -> int:
         value = self.get(key) if value is None else value
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-            raise self.fail(key, f"must be a positive whole number of days, not {value!r}")
+            raise self.fail(key, f"must be a positive whole number of days, not {excerpt(value)}")
+        if value > MAX_DAYS:
+            raise self.fail(key, f"must be at most {MAX_DAYS:,} days (10 years), not {value:,}")
         return value
 
     def day_list(self, key: str) -> tuple[int, ...]:
@@ -121,10 +126,10 @@ class _Checker:
             raise self.fail(key, "must be a non-empty list of days")
         return tuple(sorted({self.days(key, v) for v in values}))
 
-    def strings(self, key: str) -> tuple[str, ...]:
-        values = self.get(key)
+    def strings(self, key: str, values: Any = None) -> tuple[str, ...]:
+        values = self.get(key) if values is None else values
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
-            raise self.fail(key, "must be a list of text values")
+            raise self.fail(key, f"must be a list of text values, not {excerpt(values)}")
         return tuple(values)
 
     def lower_set(self, key: str) -> frozenset[str]:
@@ -132,20 +137,30 @@ class _Checker:
 
     def numbers(self, key: str, length: int | None = None) -> tuple[float, ...]:
         values = self.get(key)
-        ok = isinstance(values, list) and all(
-            isinstance(v, int | float) and not isinstance(v, bool) for v in values
-        )
-        if not ok or (length is not None and len(values) != length):
+        floats = [_as_float(v) for v in values] if isinstance(values, list) else [None]
+        if None in floats or (length is not None and len(floats) != length):
             size = f"{length} " if length else ""
-            raise self.fail(key, f"must be a list of {size}numbers, not {values!r}")
-        if list(values) != sorted(values):
+            raise self.fail(key, f"must be a list of {size}numbers, not {excerpt(values)}")
+        if floats != sorted(floats):
             raise self.fail(key, "must be in increasing order")
-        return tuple(float(v) for v in values)
+        return tuple(floats)  # type: ignore[arg-type]
+
+    def positive_days(self, key: str) -> tuple[float, ...]:
+        """Distinct positive numbers of days (half-lives), in the order given."""
+        values = self.get(key)
+        floats = [_as_float(v) for v in values] if isinstance(values, list) and values else [None]
+        if any(f is None or not 0 < f <= MAX_DAYS for f in floats):
+            raise self.fail(
+                key,
+                f"must be a list of positive numbers of days up to {MAX_DAYS:,}, "
+                f"not {excerpt(values)}",
+            )
+        return tuple(dict.fromkeys(floats))  # type: ignore[arg-type]
 
     def event_type(self, key: str, value: Any) -> str:
-        if value not in EVENT_TYPES:
+        if not isinstance(value, str) or value not in EVENT_TYPES:
             raise self.fail(
-                key, f"names unknown event type {value!r} (known: {', '.join(EVENT_TYPES)})"
+                key, f"names unknown event type {excerpt(value)} (known: {', '.join(EVENT_TYPES)})"
             )
         return value
 
@@ -154,13 +169,32 @@ class _Checker:
         if not isinstance(values, list) or not values:
             raise self.fail(key, "must be a non-empty list of regular expressions")
         for pattern in values:
+            if not isinstance(pattern, str):
+                raise self.fail(
+                    key, f"must hold regular expressions as text, not {excerpt(pattern)}"
+                )
             try:
                 re.compile(pattern)
-            except (re.error, TypeError) as exc:
+            except re.error as exc:
                 raise self.fail(
-                    key, f"has an invalid regular expression {pattern!r} ({exc})"
+                    key, f"has an invalid regular expression {excerpt(pattern)} ({exc.msg})"
                 ) from None
         return tuple(re.sub(r"(?<!\\)\((?!\?)", "(?:", p) for p in values)
+
+
+def _as_float(value: Any) -> float | None:
+    """``value`` as a float if it is a number that is not NaN, else ``None``.
+
+    >>> _as_float(3), _as_float(True), _as_float(float("nan")), _as_float(10**400)
+    (3.0, None, None, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the range of floats
+        return None
+    return None if number != number else number
 
 
 #: Sections whose keys are the user's own names: a user file replaces them as a whole.
@@ -168,17 +202,22 @@ _USER_NAMED_SECTIONS = frozenset({"intent_signals"})
 
 
 def _merge(defaults: dict[str, Any], user: dict[str, Any], source: str) -> dict[str, Any]:
-    unknown = sorted(set(user) - set(defaults))
+    unknown = set(user) - set(defaults)
     if unknown:
-        raise LeadscoreError(f"{source}: unknown setting(s) {', '.join(unknown)}")
+        raise LeadscoreError(f"{source}: unknown setting(s) {name_list(unknown)}")
     merged = dict(defaults)
     for key, value in user.items():
         if key in _USER_NAMED_SECTIONS:
             merged[key] = value
-        elif isinstance(defaults[key], dict) and isinstance(value, dict):
-            inner_unknown = sorted(set(value) - set(defaults[key]))
+        elif isinstance(defaults[key], dict) and not isinstance(value, dict):
+            raise LeadscoreError(
+                f"{source}: setting '{key}' must be a section of settings such as "
+                f"{', '.join(list(defaults[key])[:3])}, not {excerpt(value)}"
+            )
+        elif isinstance(defaults[key], dict):
+            inner_unknown = set(value) - set(defaults[key])
             if inner_unknown:
-                names = ", ".join(f"{key}.{k}" for k in inner_unknown)
+                names = name_list(f"{key}.{k}" for k in inner_unknown)
                 raise LeadscoreError(f"{source}: unknown setting(s) {names}")
             merged[key] = {**defaults[key], **value}
         else:
@@ -242,18 +281,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
             titles_base = path.parent
     check = _Checker(raw, source)
 
-    half_lives = check.get("half_lives_days")
-    if (
-        not isinstance(half_lives, list)
-        or not half_lives
-        or not all(
-            isinstance(h, int | float) and not isinstance(h, bool) and h > 0 for h in half_lives
-        )
-    ):
-        raise check.fail(
-            "half_lives_days", f"must be a list of positive numbers, not {half_lives!r}"
-        )
-
+    half_lives = check.positive_days("half_lives_days")
     pages = check.strings("page_categories")
     unknown_pages = sorted(set(pages) - set(PAGE_CATEGORIES))
     if unknown_pages:
@@ -268,14 +296,15 @@ def load_settings(path: str | Path | None = None) -> Settings:
     signals = {}
     for name, spec in raw_signals.items():
         key = f"intent_signals.{name}"
-        if not re.fullmatch(r"[a-z][a-z0-9_]*", str(name)):
-            raise check.fail(key, "needs a snake_case name")
-        if not isinstance(spec, dict):
-            raise check.fail(key, "must give event_type (and optionally detail)")
+        if not isinstance(name, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+            raise check.fail(f"intent_signals.{excerpt(name)}", "needs a snake_case name")
+        if not isinstance(spec, dict) or set(spec) - {"event_type", "detail"}:
+            raise check.fail(key, "must give event_type (and optionally detail), nothing else")
         detail = spec.get("detail", [])
         detail = [detail] if isinstance(detail, str) else detail
         signals[name] = IntentSignal(
-            check.event_type(f"{key}.event_type", spec.get("event_type")), tuple(detail)
+            check.event_type(f"{key}.event_type", spec.get("event_type")),
+            check.strings(f"{key}.detail", detail),
         )
     for passive in check.strings("passive_event_types"):
         check.event_type("passive_event_types", passive)
@@ -284,11 +313,14 @@ def load_settings(path: str | Path | None = None) -> Settings:
         name: check.numbers(f"bands.{name}")
         for name in ("employees", "annual_revenue", "age", "income")
     }
-    titles_path = titles_base / str(check.get("titles"))
+    titles = check.get("titles")
+    if not isinstance(titles, str) or not titles.strip():
+        raise check.fail("titles", f"must be the name of a YAML file, not {excerpt(titles)}")
+    titles_path = titles_base / titles
     return Settings(
         horizon_days=check.days("horizon_days"),
         windows_days=check.day_list("windows_days"),
-        half_lives_days=tuple(float(h) for h in half_lives),
+        half_lives_days=half_lives,
         burst_days=check.days("burst_days"),
         velocity_recent_days=check.days("velocity_recent_days"),
         velocity_baseline_days=check.days("velocity_baseline_days"),
@@ -315,3 +347,18 @@ def load_settings(path: str | Path | None = None) -> Settings:
         titles=_title_rules(check, titles_path),
         source=source,
     )
+
+
+#: The settings-file key of each :class:`Settings` field named differently (to name them to users).
+SETTING_KEYS = {
+    "freemail_domains": "email_domains.freemail",
+    "education_domains": "email_domains.education",
+    "education_patterns": "email_domains.education_patterns",
+    "competitor_domains": "email_domains.competitor",
+    "internal_domains": "email_domains.internal",
+    "icp_industries": "icp.industries",
+    "icp_employees": "icp.employees",
+    "icp_annual_revenue": "icp.annual_revenue",
+    "integrable_tools": "technologies.integrable",
+    "unsupported_tools": "technologies.unsupported",
+}

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import itertools
 import math
+import numbers
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
@@ -36,7 +38,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.validation import check_is_fitted
 
-from leadscore.errors import LeadscoreError
+from leadscore.errors import LeadscoreError, excerpt, name_list
 from leadscore.io import read_yaml
 
 DEFAULT_POINTS = Path(__file__).resolve().parents[1] / "points.yaml"
@@ -100,6 +102,11 @@ class Rule:
         first = table[self.columns[0]]
         if self.kind == "is":
             return first.isin(list(self.values)).to_numpy(dtype=float)
+        if self.kind == "at_least" and not pd.api.types.is_numeric_dtype(first):
+            raise LeadscoreError(
+                f"points rule '{self.name}' compares column '{self.columns[0]}' with a number, "
+                "but the column holds text; use 'is:' with the values that earn points"
+            )
         if self.kind in ("at_least", "ever"):
             return (first >= self.threshold).fillna(False).to_numpy(dtype=float)
         counts = table[list(self.columns)].fillna(0).to_numpy(dtype=float)
@@ -135,70 +142,125 @@ class PointsSheet:
         return [r.name for r in self.rules]
 
 
+def _finite(value: Any) -> float | None:
+    """``value`` as a float if it is a finite number (not text, not a flag), else ``None``.
+
+    >>> _finite(5), _finite("5"), _finite(True), _finite(float("inf")), _finite(10**400)
+    (5.0, None, None, None, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond the range of floats
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _what_is_wrong(value: Any) -> str | None:
+    """Why ``value`` cannot be compared with a table cell, or ``None`` if it can."""
+    if isinstance(value, str | bool) or _finite(value) is not None:
+        return None
+    if isinstance(value, list):
+        return f"{excerpt(value)} is a list"
+    if isinstance(value, dict):
+        return f"{excerpt(value)} is a mapping"
+    if value is None:
+        return "a value is empty (null)"
+    if isinstance(value, int | float):
+        return f"{excerpt(value)} is not a finite number"
+    return f"{excerpt(value)} is a {type(value).__name__}: put it in quotes"
+
+
+def _is_values(spec: dict[str, Any], where: str) -> tuple[Any, ...]:
+    values = spec["is"] if isinstance(spec["is"], list) else [spec["is"]]
+    if not values:
+        raise LeadscoreError(f"{where}: 'is' needs at least one value")
+    for value in values:
+        problem = _what_is_wrong(value)
+        if problem:
+            raise LeadscoreError(f"{where}: 'is' takes text or numbers, but {problem}")
+    return tuple(values)
+
+
 def _rule(name: str, section: str, spec: Any, source: str) -> Rule:
-    where = f"{source}: points rule '{name}'"
+    where = f"{source}: points rule {excerpt(name)}"
     if not isinstance(spec, dict):
         raise LeadscoreError(f"{where} must be a mapping such as {{event: ..., points: ...}}")
-    unknown = sorted(set(spec) - _RULE_KEYS)
+    unknown = set(spec) - _RULE_KEYS
     if unknown:
-        raise LeadscoreError(f"{where} has unknown key(s) {', '.join(unknown)}")
-    points = spec.get("points")
-    if isinstance(points, bool) or not isinstance(points, int | float) or points == 0:
-        raise LeadscoreError(f"{where} needs non-zero 'points', not {points!r}")
+        raise LeadscoreError(f"{where} has unknown key(s) {name_list(unknown)}")
+    points = _finite(spec.get("points"))
+    if not points:
+        raise LeadscoreError(
+            f"{where} needs a non-zero number of 'points', not {excerpt(spec.get('points'))}"
+        )
     cap = spec.get("cap")
-    if cap is not None and (not isinstance(cap, int | float) or cap * points <= 0):
-        raise LeadscoreError(f"{where}: 'cap' must have the sign of 'points'")
-    if "feature" in spec:
-        feature = str(spec["feature"])
-        if "is" in spec:
-            values = spec["is"] if isinstance(spec["is"], list) else [spec["is"]]
-            return Rule(name, section, "is", float(points), (feature,), tuple(values))
-        if "at_least" in spec:
-            return Rule(
-                name,
-                section,
-                "at_least",
-                float(points),
-                (feature,),
-                threshold=float(spec["at_least"]),
-            )
-        raise LeadscoreError(f"{where} with 'feature' needs 'is' or 'at_least'")
-    if ("event" in spec) == ("page" in spec):
+    if cap is not None:
+        cap = _finite(cap)
+        if cap is None or cap * points <= 0:
+            raise LeadscoreError(f"{where}: 'cap' must be a number with the sign of 'points'")
+    if ("feature" in spec) + ("event" in spec) + ("page" in spec) != 1:
         raise LeadscoreError(f"{where} needs exactly one of 'feature', 'event' or 'page'")
-    base = f"n_{spec['event']}" if "event" in spec else f"n_page_{spec['page']}"
-    if spec.get("ever"):
-        return Rule(name, section, "ever", float(points), (f"{base}_ever",), threshold=1.0)
+    if "feature" in spec:
+        feature = spec["feature"]
+        if not isinstance(feature, str) or not feature.strip():
+            raise LeadscoreError(
+                f"{where}: 'feature' must be a column name, not {excerpt(feature)}"
+            )
+        if ("is" in spec) == ("at_least" in spec):
+            raise LeadscoreError(f"{where} with 'feature' needs 'is' or 'at_least' (one of them)")
+        if "is" in spec:
+            return Rule(name, section, "is", points, (feature,), _is_values(spec, where))
+        threshold = _finite(spec["at_least"])
+        if threshold is None:
+            raise LeadscoreError(
+                f"{where}: 'at_least' must be a number, not {excerpt(spec['at_least'])}"
+            )
+        return Rule(name, section, "at_least", points, (feature,), threshold=threshold)
+    kind_key, what = ("event", spec.get("event")) if "event" in spec else ("page", spec["page"])
+    if not isinstance(what, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", what):
+        raise LeadscoreError(
+            f"{where}: '{kind_key}' must be a snake_case name such as "
+            f"{'email_open' if kind_key == 'event' else 'pricing'}, not {excerpt(what)}"
+        )
+    base = f"n_{what}" if kind_key == "event" else f"n_page_{what}"
+    if ("window" in spec) + ("half_life" in spec) + ("ever" in spec) != 1:
+        raise LeadscoreError(f"{where} needs one of 'window', 'half_life' or 'ever: true'")
+    if "ever" in spec and spec["ever"] is not True:
+        raise LeadscoreError(f"{where}: 'ever' can only be true, not {excerpt(spec['ever'])}")
+    if "ever" in spec:
+        return Rule(name, section, "ever", points, (f"{base}_ever",), threshold=1.0)
     if "window" in spec:
         window = spec["window"]
-        if window not in _WINDOWS:
-            raise LeadscoreError(f"{where}: 'window' must be one of {_WINDOWS}, not {window!r}")
-        return Rule(
-            name,
-            section,
-            "window",
-            float(points),
-            (f"{base}_{window}d",),
-            cap=None if cap is None else float(cap),
-        )
-    if "half_life" in spec:
-        half_life = spec["half_life"]
-        if isinstance(half_life, bool) or not isinstance(half_life, int | float) or half_life <= 0:
-            raise LeadscoreError(f"{where}: 'half_life' must be a positive number of days")
-        return Rule(
-            name,
-            section,
-            "half_life",
-            float(points),
-            tuple(f"{base}_{w}d" for w in _WINDOWS),
-            cap=None if cap is None else float(cap),
-            half_life=float(half_life),
-        )
-    raise LeadscoreError(f"{where} needs 'window', 'half_life' or 'ever: true'")
+        if isinstance(window, bool) or not isinstance(window, int) or window not in _WINDOWS:
+            raise LeadscoreError(
+                f"{where}: 'window' must be one of {_WINDOWS}, not {excerpt(window)}"
+            )
+        return Rule(name, section, "window", points, (f"{base}_{window}d",), cap=cap)
+    half_life = _finite(spec["half_life"])
+    if half_life is None or half_life <= 0:
+        raise LeadscoreError(f"{where}: 'half_life' must be a positive number of days")
+    return Rule(
+        name,
+        section,
+        "half_life",
+        points,
+        tuple(f"{base}_{w}d" for w in _WINDOWS),
+        cap=cap,
+        half_life=half_life,
+    )
 
 
 def _bands(raw: Any, key: str, source: str) -> tuple[tuple[str, float], ...]:
     if not isinstance(raw, dict) or not raw:
         raise LeadscoreError(f"{source}: '{key}' must map grades to minimum points")
+    for grade, minimum in raw.items():
+        if _finite(minimum) is None:
+            raise LeadscoreError(
+                f"{source}: '{key}' must map grades to minimum points, but grade "
+                f"{excerpt(str(grade))} has {excerpt(minimum)}"
+            )
     bands = tuple((str(k), float(v)) for k, v in raw.items())
     if [v for _, v in bands] != sorted((v for _, v in bands), reverse=True):
         raise LeadscoreError(f"{source}: '{key}' must go from the best grade down")
@@ -210,12 +272,17 @@ def load_points_sheet(path: str | Path | None = None) -> PointsSheet:
     path = Path(path) if path is not None else DEFAULT_POINTS
     raw = read_yaml(path, "points sheet")
     source = str(path)
-    unknown = sorted(set(raw) - {*SECTIONS, "fit_letters", "engagement_numbers", "mql_threshold"})
+    unknown = set(raw) - {*SECTIONS, "fit_letters", "engagement_numbers", "mql_threshold"}
     if unknown:
-        raise LeadscoreError(f"{source}: unknown key(s) {', '.join(unknown)}")
+        raise LeadscoreError(f"{source}: unknown key(s) {name_list(unknown)}")
     rules = []
     for section in SECTIONS:
-        for name, spec in (raw.get(section) or {}).items():
+        specs = raw.get(section) or {}
+        if not isinstance(specs, dict):
+            raise LeadscoreError(
+                f"{source}: '{section}' must map rule names to rules, not {excerpt(specs)}"
+            )
+        for name, spec in specs.items():
             rules.append(_rule(str(name), section, spec, source))
     if not rules:
         raise LeadscoreError(f"{source}: the sheet has no rules")
@@ -223,14 +290,14 @@ def load_points_sheet(path: str | Path | None = None) -> PointsSheet:
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise LeadscoreError(f"{source}: rule name(s) used twice: {', '.join(duplicated)}")
-    threshold = raw.get("mql_threshold")
-    if isinstance(threshold, bool) or not isinstance(threshold, int | float):
+    threshold = _finite(raw.get("mql_threshold"))
+    if threshold is None:
         raise LeadscoreError(f"{source}: 'mql_threshold' must be a number of points")
     return PointsSheet(
         rules=tuple(rules),
         fit_letters=_bands(raw.get("fit_letters"), "fit_letters", source),
         engagement_numbers=_bands(raw.get("engagement_numbers"), "engagement_numbers", source),
-        mql_threshold=float(threshold),
+        mql_threshold=threshold,
         source=source,
     )
 
@@ -242,9 +309,12 @@ def with_points(sheet: PointsSheet, points: dict[str, float]) -> PointsSheet:
     >>> edited.rule("pricing_page").points, load_points_sheet().rule("pricing_page").points
     (25.0, 10.0)
     """
-    unknown = sorted(set(points) - set(sheet.names))
+    unknown = set(points) - set(sheet.names)
     if unknown:
-        raise LeadscoreError(f"no rule named {', '.join(unknown)} in {sheet.source}.")
+        raise LeadscoreError(f"no rule named {name_list(unknown)} in {sheet.source}.")
+    not_numbers = [name for name, value in points.items() if _finite(value) is None]
+    if not_numbers:
+        raise LeadscoreError(f"points for rule(s) {name_list(not_numbers)} must be numbers.")
     rules = tuple(
         replace(r, points=float(points[r.name])) if r.name in points else r for r in sheet.rules
     )
