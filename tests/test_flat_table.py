@@ -10,10 +10,32 @@ import pandas as pd
 import pytest
 
 from leadscore.errors import LeadscoreError
-from leadscore.flat_table import TableTyper, flat_split, load_flat_table, parse_target, to_number
+from leadscore.flat_table import (
+    TableTyper,
+    flat_split,
+    load_flat_table,
+    parse_target,
+    parse_time_column,
+    to_number,
+)
 from leadscore.modeling.compare import compare_flat
 from leadscore.readers import read_table_file
 from leadscore.synthetic.flat import messy_flat_table
+
+#: The synthetic export's personal columns (normalised) and how each must be found.
+PERSONAL_COLUMNS = {
+    "email": "an e-mail address (header 'Email')",
+    "full_name": "a person's name (header 'Full Name')",
+    "vorname": "a person's name (header 'Vorname')",
+    "nachname": "a person's name (header 'Nachname')",
+    "emailaddress": "an e-mail address (header 'EmailAddress')",
+    "telefon": "a phone number (header 'Telefon')",
+    "lead_owner": "a person's name (header 'Lead Owner')",
+    "lead_inhaber": "a person's name (header 'Lead-Inhaber')",
+    "straße": "a postal address (header 'Straße')",
+    "iban": "a bank detail (header 'IBAN')",
+    "rückruf": "phone numbers in 100 % of values",
+}
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +65,16 @@ def test_numbers_booleans_and_placeholders_are_understood() -> None:
     assert out["Employees"].isna().tolist() == [False, True, False, True]
     assert out["consent"].tolist()[:2] == [1.0, 0.0]
     assert out["stage"].isna().sum() == 2
+
+
+def test_a_typer_pickled_by_an_older_version_still_transforms() -> None:
+    raw = pd.DataFrame({"visits": ["1", "2", "3"], "plan": ["a", "b", "a"]})
+    typer = TableTyper().fit(raw)
+    state = typer.__getstate__()
+    del state["features_"], state["headers"]  # what older versions pickled
+    old = TableTyper.__new__(TableTyper)  # as pickle rebuilds it
+    old.__setstate__(state)
+    assert old.transform(raw).equals(typer.transform(raw))
 
 
 def test_dates_become_days_before_the_row_time_and_are_dropped_without_one() -> None:
@@ -95,7 +127,7 @@ def test_the_leakage_audit_flags_the_planted_column_and_nothing_else(export: Pat
     audit = comparison.audit
     assert audit.loc[audit["flagged"], "feature"].tolist() == ["deal_stage"]
     assert "--drop deal_stage" in audit.loc[0, "advice"]
-    assert set(comparison.typer.dropped_) == {"email", "full_name"}
+    assert set(comparison.typer.dropped_) == set(PERSONAL_COLUMNS)
     clean = load_flat_table(
         export, "Converted", id_col="Lead ID", time_col="Created Date", drop=["Deal Stage"]
     )
@@ -151,3 +183,198 @@ def test_flat_table_flags_are_refused_with_events_data(tiny: Path) -> None:
     result = CliRunner().invoke(app, ["train", "--data", str(tiny), "--target", "won"])
     assert result.exit_code != 0
     assert "only apply to a flat table" in str(result.exception)
+
+
+def _invoke(*args: str, tracking: Path | None = None):
+    """Run the CLI; a LeadscoreError is what ``main`` prints as one line and exit 1."""
+    from typer.testing import CliRunner
+
+    from leadscore.cli import app
+
+    with pytest.MonkeyPatch.context() as patch:
+        if tracking is not None:
+            patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tracking / 'mlflow.db'}")
+        return CliRunner().invoke(app, list(args))
+
+
+def _user_error(result) -> str:
+    """The message of a clean user error (exit 1, no traceback), or fail."""
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, LeadscoreError), repr(result.exception)
+    return f"{result.exception} {result.output}"
+
+
+def test_every_personal_column_of_the_export_is_dropped_and_consent_flags_kept(export) -> None:
+    table = load_flat_table(export, "Converted", id_col="Lead ID", time_col="Created Date")
+    typer = TableTyper(table.time_col, table.excluded, headers=table.headers).fit(table.frame)
+    assert typer.dropped_ == {n: f"personal data: {why}" for n, why in PERSONAL_COLUMNS.items()}
+    assert typer.kinds_["do_not_email"] == typer.kinds_["do_not_call"] == "boolean"
+    out = typer.transform(table.frame)
+    assert set(out["do_not_email"].dropna()) == set(out["do_not_call"].dropna()) == {0.0, 1.0}
+
+
+def test_headers_lightgbm_refuses_get_safe_names_and_people_see_the_headers(tmp_path) -> None:
+    rng = np.random.default_rng(3)
+    n = 600
+    budget = rng.lognormal(8, 1, n).round()
+    y = rng.random(n) < 1 / (1 + np.exp(-(np.log(budget) - 8)))
+    frame = pd.DataFrame(
+        {
+            "Budget [EUR]": budget,
+            "Plan: Tier": rng.choice(["a", "b", "c"], n),
+            'Say "hi"': rng.poisson(2, n),
+            "{Region}, EU": rng.choice(["north", "south"], n),
+            "Plan Tier": rng.choice(["x", "y"], n),  # the same safe name as "Plan: Tier"
+            "Won": np.where(y, "yes", "no"),
+        }
+    )
+    path = tmp_path / "odd_headers.csv"
+    frame.to_csv(path, index=False)
+    comparison = compare_flat(load_flat_table(path, "Won"))
+    typer = comparison.typer
+    names = typer.describe().set_index("column")["feature"].to_dict()
+    assert names == {
+        "budget_[eur]": "budget_eur",
+        "plan:_tier": "plan_tier",
+        'say_"hi"': "say_hi",
+        "{region},_eu": "region_eu",
+        "plan_tier": "plan_tier_2",
+    }
+    assert list(comparison.models["lightgbm"].features_) == list(names.values())
+    assert set(comparison.audit["feature"]) == set(names)  # the names --drop takes
+    assert set(comparison.points_sheet["feature"]) == set(frame.columns) - {"Won"}  # as written
+    assert comparison.metrics.loc["lightgbm", "roc_auc"] > 0.6
+
+
+def test_a_table_without_a_usable_column_names_every_reason(tmp_path: Path) -> None:
+    n = 200
+    frame = pd.DataFrame(
+        {
+            "Order No": [f"O{i}" for i in range(n)],
+            "E-Mail": [f"p{i}@example.org" for i in range(n)],
+            "Region": ["EU"] * n,
+            "Won": ["yes", "no"] * (n // 2),
+        }
+    )
+    path = tmp_path / "ids.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(LeadscoreError) as error:
+        compare_flat(load_flat_table(path, "Won"))
+    message = str(error.value)
+    assert "ids.csv: no usable column is left" in message
+    assert "'Order No': id-like" in message and "'Region': constant" in message
+    assert "'E-Mail': personal data" in message and "@example.org" not in message
+
+
+def test_too_few_rows_of_an_outcome_are_refused_with_the_shortfall(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"Visits": range(100), "Won": ["yes"] * 12 + ["no"] * 88})
+    path = tmp_path / "small.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(LeadscoreError, match="12 converted rows, 40 needed: 28 short"):
+        load_flat_table(path, "Won")
+    assert len(load_flat_table(path, "Won", min_class_rows=10).labels) == 100
+    message = _user_error(_invoke("train", "--table", str(path), "--target", "Won", "--no-track"))
+    assert "12 converted rows, 40 needed: 28 short" in message
+    assert "Lower --min-class-rows" in message and "min_class_rows" not in message
+
+
+@pytest.mark.parametrize(
+    ("option", "column"),
+    [("--target", "Email"), ("--target", "Telefon"), ("--time-col", "EmailAddress")],
+)
+def test_personal_columns_as_target_or_time_print_no_personal_value(
+    export: Path, option: str, column: str
+) -> None:
+    chosen = {"--target": "Converted", option: column}
+    args = [a for pair in chosen.items() for a in pair]
+    message = _user_error(_invoke("train", "--table", str(export), "--no-track", *args))
+    assert f"{option} column '{column}' holds personal data" in message
+    assert "@" not in message and "+49" not in message and "0151" not in message
+
+
+def test_example_values_in_messages_are_masked_and_short(tmp_path: Path) -> None:
+    with pytest.raises(LeadscoreError) as error:
+        parse_target(pd.Series(["yes", "no", "anna@example.de", "x" * 500]), tmp_path, "won")
+    assert "'<e-mail>'" in str(error.value) and "anna" not in str(error.value)
+    assert len(str(error.value)) < 300
+    frame = pd.DataFrame({"created": ["2025-01-01", "call +49 151 2345678"]})
+    with pytest.raises(LeadscoreError, match="'call <phone>'") as error:
+        parse_time_column(frame, "created", tmp_path / "x.csv")
+    assert "2345678" not in str(error.value)
+
+
+@pytest.fixture(scope="module")
+def tracked(export: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tracking store whose champion was trained on the export plus a formula header, and
+    that export."""
+    home = tmp_path_factory.mktemp("tracked")
+    frame = pd.read_csv(export, sep=";", dtype=str, keep_default_na=False)
+    frame["=Segment+0"] = np.where(np.arange(len(frame)) % 3, "SMB", "Enterprise")
+    path = tmp_path_factory.mktemp("tracked-input") / "export.csv"  # outside the store
+    frame.to_csv(path, index=False)
+    result = _invoke(
+        "train", "--table", str(path), "--target", "Converted", "--id", "Lead ID",
+        "--time-col", "Created Date", "--drop", "Deal Stage", "--out-dir", str(home / "reports"),
+        tracking=home,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "now the champion" in " ".join(result.output.split())
+    return home, path
+
+
+def test_mlflow_holds_no_personal_value_of_the_training_table(tracked) -> None:
+    import mlflow
+
+    home, export = tracked
+    raw = pd.read_csv(export, dtype=str)
+    planted = {
+        *raw["Email"].head(50),
+        *raw["EmailAddress"].head(50),
+        *raw["Telefon"].head(50),
+        *raw["Rückruf"].head(50),
+        *raw["IBAN"].head(50),
+        *raw["Straße"].head(50),
+        *raw["Full Name"].head(50),
+        *raw["Lead Owner"].unique(),
+        *(f"{f} {n}" for f, n in zip(raw["Vorname"], raw["Nachname"], strict=True)),
+    }
+    tokens = [t.encode() for t in planted] + [b"@firma-", b"@example-", b"3704 0044"]
+    # Everything but the package's own source, which MLflow copies next to the model.
+    stored = [p for p in home.rglob("*") if p.is_file() and "code" not in p.parts]
+    assert any(p.name == "MLmodel" for p in stored)
+    for path in stored:  # the tracking database, artifacts, the model and its input example
+        content = path.read_bytes()
+        leaked = [t for t in tokens if t in content]
+        assert not leaked, (path, leaked[:3])
+    client = mlflow.MlflowClient(f"sqlite:///{home / 'mlflow.db'}")
+    run = client.search_runs([client.get_experiment_by_name("leadscore").experiment_id])[0]
+    logged = " ".join([*run.data.params.values(), *run.data.tags.values()])
+    assert not [t for t in planted if t in logged]
+    column_types = next(p for p in stored if p.name == "column_types.csv")
+    headers = pd.read_csv(column_types)["header"]
+    assert "'=Segment+0" in set(headers), "a formula header is stored as text"
+
+
+def test_scoring_a_flat_file_refuses_bad_input_by_name(tracked, tmp_path: Path) -> None:
+    home, export = tracked
+    frame = read_table_file(export).frame.head(30)
+    out = tmp_path / "scores.csv"
+
+    def score(table: pd.DataFrame, *extra: str) -> str:
+        path = tmp_path / "to_score.csv"
+        table.to_csv(path, index=False)
+        args = ["score", "--table", str(path), "--out", str(out), *extra]
+        return _user_error(_invoke(*args, tracking=home))
+
+    message = score(frame.drop(columns="lead_id"))
+    assert "to_score.csv" in message and "'Lead ID'" in message
+    bad_times = frame.assign(created_date=["someday"] + ["+49 151 2345678"] * 29)
+    message = score(bad_times)
+    assert "time column 'Created Date' has 30 value(s) that are not dates" in message
+    assert "'someday'" in message and "2345678" not in message
+    message = score(frame, "--as-of", "31.02.2025x")
+    assert "--as-of '31.02.2025x' is not a date" in message
+    assert not out.exists()
+    ok = _invoke("score", "--table", str(export), "--out", str(out), tracking=home)
+    assert ok.exit_code == 0, ok.output
+    assert len(pd.read_csv(out)) > 0

@@ -11,9 +11,17 @@ every other column is, the way a careful analyst would:
 - dates become "days before the row's time" (only with a time column: an absolute date would
   let the model learn the calendar);
 - everything else is a category;
-- dropped, with the reason: columns given with ``--drop`` or ``--id``, personal data (e-mail,
-  names, phone, address: never used, never logged), id-like columns (a different value on
-  almost every row), free text, empty and constant columns.
+- dropped, with the reason: columns given with ``--drop`` or ``--id``, personal data (found by
+  header and by content, see :mod:`leadscore.privacy`: never used, never logged), id-like
+  columns (a different value on almost every row), free text, empty and constant columns.
+
+Columns are known by their normalised header (``budget_[eur]`` for "Budget [EUR]": what
+``--drop`` and the leakage audit use); features get names LightGBM accepts
+(:func:`feature_name`: ``budget_eur``); people also see the header as written in the file
+(:func:`file_headers`: in ``describe``, the learned points sheet and messages).
+
+Tables with fewer than :data:`MIN_CLASS_ROWS` converted or not converted rows are refused, as
+Dynamics 365 does (40 of each): a model learnt from fewer mostly learns noise.
 
 Examples
 --------
@@ -28,7 +36,7 @@ Examples
 >>> typer.kinds_
 {'employees': 'numeric', 'newsletter': 'boolean', 'country': 'category'}
 >>> typer.dropped_
-{'email': 'personal data'}
+{'email': "personal data: an e-mail address (header 'email')"}
 >>> typer.transform(raw)
    employees  newsletter country
 0     1200.0         1.0      DE
@@ -39,7 +47,9 @@ Examples
 
 from __future__ import annotations
 
+import csv
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,7 +60,8 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
 from leadscore.errors import LeadscoreError
-from leadscore.readers import normalise_column_name, read_table_file
+from leadscore.privacy import personal_data_reason, safe_examples
+from leadscore.readers import RawTable, normalise_column_name, read_table_file
 
 PLACEHOLDERS = frozenset(
     {
@@ -77,14 +88,39 @@ PLACEHOLDERS = frozenset(
 )
 TRUE_WORDS = frozenset({"1", "1.0", "yes", "y", "true", "t", "ja", "wahr"})
 FALSE_WORDS = frozenset({"0", "0.0", "no", "n", "false", "f", "nein", "falsch"})
-_PERSONAL = re.compile(
-    r"(^|_)(e_?mail|mail|first_?name|last_?name|full_?name|name|surname|phone|mobile|fax|"
-    r"street|address|zip|postcode|postal_code|ip|ip_address|linkedin|twitter)($|_)"
-)
 _ID_NAME = re.compile(r"(^|_)(id|uuid|guid|key|number|no)$|^id_")
 _DATE_LIKE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}([ T]\d{1,2}:\d{2}.*)?$")
 #: Share of filled values that must parse for a column to count as numbers, booleans or dates.
 _PARSE_SHARE = 0.98
+#: Fewest converted and fewest not converted rows a flat table must have (Dynamics 365's 40).
+MIN_CLASS_ROWS = 40
+_TRANSLITERATED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
+class TooFewRowsError(LeadscoreError):
+    """The table has fewer converted or not converted rows than the minimum asked for.
+
+    ``detail`` says how far short; the message adds how to lower the minimum.
+    """
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(f"{detail} Lower min_class_rows to train anyway.")
+
+
+def feature_name(column: str) -> str:
+    """``column`` as a feature name LightGBM accepts: ASCII letters, digits and ``_``.
+
+    LightGBM refuses names with JSON characters (``[]{}:,"``); ordinary names stay as they are.
+
+    Examples
+    --------
+    >>> [feature_name(n) for n in ("budget_[eur]", 'a:b"c', "größe", "€", "page_views")]
+    ['budget_eur', 'a_b_c', 'groesse', 'column', 'page_views']
+    """
+    ascii_text = unicodedata.normalize("NFKD", column.translate(_TRANSLITERATED).replace("ß", "ss"))
+    ascii_text = ascii_text.encode("ascii", "ignore").decode()
+    return re.sub(r"_*[^A-Za-z0-9_]+_*", "_", ascii_text).strip("_") or "column"
 
 
 def clean_text(column: pd.Series) -> pd.Series:
@@ -147,26 +183,49 @@ class TableTyper(TransformerMixin, BaseEstimator):
         Columns never used (``--drop``, the target).
     id_col : str, optional
         The lead id column: never a feature; scoring uses it to name the leads.
+    headers : dict, optional
+        Each column's header as written in the file (:func:`file_headers`), for people:
+        reasons, the learned points sheet and messages show it. Default: the column names.
 
     Attributes
     ----------
     kinds_ : dict
         ``numeric``, ``boolean``, ``date`` or ``category`` for each kept column.
+    features_ : dict
+        The feature name of each kept column (:func:`feature_name`, made unique): the names of
+        ``transform``'s columns.
     dropped_ : dict
         The reason each other column was dropped.
     """
 
     def __init__(
-        self, time_col: str | None = None, drop: tuple[str, ...] = (), id_col: str | None = None
+        self,
+        time_col: str | None = None,
+        drop: tuple[str, ...] = (),
+        id_col: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         self.time_col = time_col
         self.drop = drop
         self.id_col = id_col
+        self.headers = headers
+
+    def __setstate__(self, state: dict) -> None:
+        # Typers pickled with older models had neither: their features were the column names.
+        state.setdefault("headers", None)
+        if "kinds_" in state:
+            state.setdefault("features_", {name: name for name in state["kinds_"]})
+        super().__setstate__(state)
+
+    def header(self, name: str) -> str:
+        """The column ``name``'s header as written in the file (for messages)."""
+        return (self.headers or {}).get(name, name)
 
     def _kind(self, name: str, column: pd.Series) -> str:
         """The column's kind, or why it is dropped (a reason starts with a capital-free word)."""
-        if _PERSONAL.search(name):
-            return "drop:personal data"
+        personal = personal_data_reason(self.header(name), column)
+        if personal is not None:
+            return f"drop:{personal}"
         if pd.api.types.is_bool_dtype(column):
             return "boolean"
         if pd.api.types.is_datetime64_any_dtype(column):
@@ -201,6 +260,7 @@ class TableTyper(TransformerMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y=None) -> TableTyper:
         excluded = {*self.drop, *(c for c in (self.time_col, self.id_col) if c)}
         self.kinds_: dict[str, str] = {}
+        self.features_: dict[str, str] = {}
         self.dropped_: dict[str, str] = {}
         for name in X.columns:
             if name in excluded:
@@ -208,17 +268,25 @@ class TableTyper(TransformerMixin, BaseEstimator):
             kind = self._kind(name, X[name])
             if kind.startswith("drop:"):
                 self.dropped_[name] = kind.removeprefix("drop:")
-            else:
-                self.kinds_[name] = kind
+                continue
+            self.kinds_[name] = kind
+            feature, n = feature_name(name), 1
+            while feature in self.features_.values():
+                n += 1
+                feature = f"{feature_name(name)}_{n}"
+            self.features_[name] = feature
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
         self.n_features_in_ = X.shape[1]
         return self
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+    def required_columns(self) -> list[str]:
+        """The columns ``transform`` reads: the kept ones and the time column if dates are."""
         check_is_fitted(self, "kinds_")
-        missing = [n for n in self.kinds_ if n not in X.columns]
-        if self.time_col and "date" in self.kinds_.values() and self.time_col not in X.columns:
-            missing.append(self.time_col)
+        needs_time = self.time_col and "date" in self.kinds_.values()
+        return [*self.kinds_, *([self.time_col] if needs_time else [])]
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        missing = [n for n in self.required_columns() if n not in X.columns]
         if missing:
             raise LeadscoreError(
                 f"the table lacks column(s) the model was trained on: {', '.join(missing)}"
@@ -227,29 +295,48 @@ class TableTyper(TransformerMixin, BaseEstimator):
         for name, kind in self.kinds_.items():
             column = X[name]
             if kind == "category":
-                out[name] = clean_text(column)
+                values = clean_text(column)
             elif kind == "date":
                 days = (to_time(X[self.time_col]) - to_time(column)).dt.total_seconds() / 86400
-                out[name] = days.astype("float32")
+                values = days.astype("float32")
             elif kind == "boolean":
                 as_text = column if pd.api.types.is_bool_dtype(column) else clean_text(column)
-                out[name] = to_boolean(as_text.astype("string")).astype("float32")
+                values = to_boolean(as_text.astype("string")).astype("float32")
             elif pd.api.types.is_numeric_dtype(column):
-                out[name] = column.astype("float32")
+                values = column.astype("float32")
             else:
-                out[name] = to_number(clean_text(column)).astype("float32")
+                values = to_number(clean_text(column)).astype("float32")
+            out[self.features_[name]] = values
         return pd.DataFrame(out, index=X.index)
 
     def get_feature_names_out(self, input_features=None) -> np.ndarray:
         check_is_fitted(self, "kinds_")
-        return np.asarray(list(self.kinds_), dtype=object)
+        return np.asarray(list(self.features_.values()), dtype=object)
+
+    @property
+    def columns_(self) -> dict[str, str]:
+        """The column behind each feature name (to show people the names they know)."""
+        return {feature: column for column, feature in self.features_.items()}
 
     def describe(self) -> pd.DataFrame:
-        """One row per input column: ``column``, ``kind`` (or ``dropped``) and ``reason``."""
+        """One row per input column: ``column``, ``header``, ``feature``, ``kind``, ``reason``.
+
+        ``column`` is the normalised name (what ``--drop`` and the points sheet take),
+        ``header`` the header as written in the file, ``feature`` the column's name in the model
+        (empty for dropped columns); ``kind`` is ``dropped`` when ``reason`` says why.
+        """
         check_is_fitted(self, "kinds_")
-        rows = [{"column": n, "kind": k, "reason": ""} for n, k in self.kinds_.items()]
-        rows += [{"column": n, "kind": "dropped", "reason": r} for n, r in self.dropped_.items()]
-        return pd.DataFrame(rows, columns=["column", "kind", "reason"])
+        kinds = {**self.kinds_, **dict.fromkeys(self.dropped_, "dropped")}
+        return pd.DataFrame(
+            {
+                "column": list(kinds),
+                "header": [self.header(n) for n in kinds],
+                "feature": [self.features_.get(n, "") for n in kinds],
+                "kind": list(kinds.values()),
+                "reason": [self.dropped_.get(n, "") for n in kinds],
+            },
+            columns=["column", "header", "feature", "kind", "reason"],
+        )
 
 
 @dataclass
@@ -267,6 +354,29 @@ class FlatTable:
     excluded: tuple[str, ...] = ()
     rows_without_target: int = 0
     notes: list[str] = field(default_factory=list)
+    #: Each column's header as written in the file (see :func:`file_headers`).
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def file_headers(raw: RawTable) -> dict[str, str]:
+    """Each normalised column name of ``raw`` and its header as written in the file.
+
+    People recognise "Budget [EUR]", not ``budget_[eur]``; names the file's first line cannot
+    be re-read for (it changed meanwhile) stay as they are.
+    """
+    try:
+        if raw.delimiter is None:
+            import pyarrow.parquet as pq
+
+            written = pq.read_schema(raw.path).names
+        else:
+            codec = "utf-8-sig" if raw.encoding == "utf8" else raw.encoding
+            with raw.path.open(encoding=codec, newline="") as fh:
+                written = next(csv.reader(fh, delimiter=raw.delimiter), [])
+    except (OSError, UnicodeError, LookupError, csv.Error, ValueError):
+        written = []
+    headers = {normalise_column_name(h): h.strip() for h in written}
+    return {name: headers.get(name, name) for name in raw.frame.columns}
 
 
 def parse_target(column: pd.Series, path: Path, name: str) -> pd.Series:
@@ -281,12 +391,65 @@ def parse_target(column: pd.Series, path: Path, name: str) -> pd.Series:
     lower = text.str.lower()
     bad = text.notna() & ~lower.isin(TRUE_WORDS | FALSE_WORDS)
     if bad.any():
-        examples = ", ".join(repr(v) for v in text[bad].unique()[:5])
+        examples = safe_examples(text[bad].unique())
         raise LeadscoreError(
             f"{path}: target column '{name}' has {int(bad.sum()):,} value(s) that are not "
             f"1/0, yes/no or true/false, e.g. {examples}."
         )
     return to_boolean(text)
+
+
+def parse_time_column(
+    frame: pd.DataFrame, name: str, path: Path, header: str | None = None
+) -> pd.Series:
+    """The time column ``name`` as UTC timestamps (``header``: its name in messages).
+
+    Raises
+    ------
+    LeadscoreError
+        Naming the file, the column and (masked) values that are not dates.
+    """
+    times = to_time(frame[name])
+    if times.isna().any():
+        bad = frame.loc[times.isna(), name].astype("string").unique()
+        raise LeadscoreError(
+            f"{path}: time column '{header or name}' has {int(times.isna().sum()):,} value(s) "
+            f"that are not dates, e.g. {safe_examples(bad)}."
+        )
+    return times
+
+
+def read_scoring_rows(
+    path: str | Path, typer: TableTyper, as_of: pd.Timestamp | None = None
+) -> tuple[pd.DataFrame, pd.Timestamp]:
+    """Read a flat export to score with a model whose columns ``typer`` knows.
+
+    Returns the raw rows and the date they are scored as of: ``as_of`` when given, else the
+    day after the newest value of the time column, else today (UTC).
+
+    Raises
+    ------
+    LeadscoreError
+        When the file is missing, lacks a column the model needs (named by its header as the
+        model saw it) or holds time values that are not dates.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LeadscoreError(f"{path}: no such file.")
+    frame = read_table_file(path).frame
+    needed = [*typer.required_columns(), *([typer.id_col] if typer.id_col else [])]
+    missing = [f"'{typer.header(name)}'" for name in needed if name not in frame.columns]
+    if missing:
+        raise LeadscoreError(
+            f"{path}: the model was trained on a table with column(s) {', '.join(missing)} "
+            "(features, the time or the id column); this file lacks them."
+        )
+    if as_of is not None:
+        return frame, as_of
+    if typer.time_col and typer.time_col in frame.columns:
+        times = parse_time_column(frame, typer.time_col, path, typer.header(typer.time_col))
+        return frame, times.max().floor("D") + pd.Timedelta(days=1)
+    return frame, pd.Timestamp.now(tz="UTC").floor("D")
 
 
 def _column(frame: pd.DataFrame, path: Path, option: str, given: str) -> str:
@@ -299,6 +462,41 @@ def _column(frame: pd.DataFrame, path: Path, option: str, given: str) -> str:
     return name
 
 
+def _not_personal(frame: pd.DataFrame, path: Path, option: str, name: str, given: str) -> None:
+    """Refuse personal data as the outcome or the time: its values would reach messages."""
+    reason = personal_data_reason(given, frame[name])
+    if reason is not None:
+        raise LeadscoreError(
+            f"{path}: {option} column '{given}' holds {reason}; it cannot be used as {option}."
+        )
+
+
+def check_class_rows(labels: np.ndarray, path: Path, minimum: int = MIN_CLASS_ROWS) -> None:
+    """Refuse a table with fewer than ``minimum`` converted or not converted rows.
+
+    Raises
+    ------
+    TooFewRowsError
+        Saying how far short of the minimum each outcome is.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_class_rows(np.array([1] * 12 + [0] * 488), Path("leads.csv"))
+    ... except TooFewRowsError as error:
+    ...     print(error.detail)
+    leads.csv: too few rows to learn from: 12 converted rows, 40 needed: 28 short.
+    """
+    counts = {"converted": int(labels.sum()), "not converted": int(len(labels) - labels.sum())}
+    short = [
+        f"{n:,} {outcome} rows, {minimum:,} needed: {minimum - n:,} short"
+        for outcome, n in counts.items()
+        if n < minimum
+    ]
+    if short:
+        raise TooFewRowsError(f"{path}: too few rows to learn from: {'; '.join(short)}.")
+
+
 def load_flat_table(
     path: str | Path,
     target: str,
@@ -306,38 +504,57 @@ def load_flat_table(
     id_col: str | None = None,
     drop: tuple[str, ...] | list[str] = (),
     time_col: str | None = None,
+    min_class_rows: int = MIN_CLASS_ROWS,
 ) -> FlatTable:
     """Read a flat export and check its target, id and time columns.
 
-    Rows without a target value (e.g. leads still open) are left out and counted; both target
-    values must occur.
+    Rows without a target value (e.g. leads still open) are left out and counted.
+
+    Parameters
+    ----------
+    path : str or Path
+        A CSV or Parquet file, one row per lead.
+    target : str
+        The outcome column (1/0, yes/no, true/false; empty: still open).
+    id_col : str, optional
+        The lead id column (never a feature).
+    drop : sequence of str
+        Columns not to use.
+    time_col : str, optional
+        When each row was created: the split is by time and dates become ages.
+    min_class_rows : int
+        Fewest converted and fewest not converted rows accepted (default
+        :data:`MIN_CLASS_ROWS`, Dynamics 365's minimum).
+
+    Raises
+    ------
+    LeadscoreError
+        Naming the file and the column: a column that is missing, a target or time column that
+        holds personal data or values that do not parse; :class:`TooFewRowsError` below the minimum.
     """
     path = Path(path)
     if not path.is_file():
         raise LeadscoreError(f"{path}: no such file.")
-    frame = read_table_file(path).frame
+    raw = read_table_file(path)
+    frame = raw.frame
     target_name = _column(frame, path, "--target", target)
     id_name = _column(frame, path, "--id", id_col) if id_col else None
     time_name = _column(frame, path, "--time-col", time_col) if time_col else None
     dropped = tuple(_column(frame, path, "--drop", d) for d in drop)
-    labels = parse_target(frame[target_name], path, target_name)
+    _not_personal(frame, path, "--target", target_name, target)
+    if time_name:
+        _not_personal(frame, path, "--time-col", time_name, time_col)
+    labels = parse_target(frame[target_name], path, target)
     known = labels.notna().to_numpy()
     frame = frame[known].reset_index(drop=True)
     labels = labels[known].to_numpy(dtype=int)
+    check_class_rows(labels, path, min_class_rows)
     if len(np.unique(labels)) < 2:
         raise LeadscoreError(
-            f"{path}: target column '{target_name}' needs both outcomes (1 and 0) to learn from; "
+            f"{path}: target column '{target}' needs both outcomes (1 and 0) to learn from; "
             f"all {len(labels):,} rows have {labels[0] if len(labels) else 'no value'}."
         )
-    times = None
-    if time_name:
-        times = to_time(frame[time_name])
-        if times.isna().any():
-            bad = frame.loc[times.isna(), time_name].astype("string").unique()[:5]
-            raise LeadscoreError(
-                f"{path}: time column '{time_name}' has {int(times.isna().sum()):,} value(s) "
-                f"that are not dates, e.g. {', '.join(repr(v) for v in bad)}."
-            )
+    times = parse_time_column(frame, time_name, path, time_col) if time_name else None
     return FlatTable(
         frame=frame,
         labels=labels,
@@ -349,6 +566,7 @@ def load_flat_table(
         time_col=time_name,
         excluded=(target_name, *([id_name] if id_name else []), *dropped),
         rows_without_target=int((~known).sum()),
+        headers=file_headers(raw),
     )
 
 

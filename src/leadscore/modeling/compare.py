@@ -27,6 +27,7 @@ import pandas as pd
 from sklearn.base import clone
 
 from leadscore.drift import DriftReference
+from leadscore.errors import LeadscoreError
 from leadscore.explain import family_groups, grouped_contributions, importance
 from leadscore.flat_table import FlatTable, TableTyper, flat_split
 from leadscore.modeling.evaluate import evaluate, grade_table, top_k
@@ -223,16 +224,40 @@ def compare_flat(
         Seed of the stratified split (tables without a time column).
     leakage_threshold : float
         Single-column held-out ROC AUC from which a column is flagged as a likely leak.
+
+    Returns
+    -------
+    Comparison
+        The leakage audit names columns as ``--drop`` takes them; the learned points sheet by
+        their headers as written in the file.
+
+    Raises
+    ------
+    LeadscoreError
+        When typing leaves no column to learn from (the message says why each was dropped).
     """
     split = flat_split(table, seed=seed)
-    typer = TableTyper(time_col=table.time_col, drop=table.excluded, id_col=table.id_col).fit(
-        table.frame.iloc[split.train]
-    )
+    typer = TableTyper(
+        time_col=table.time_col, drop=table.excluded, id_col=table.id_col, headers=table.headers
+    ).fit(table.frame.iloc[split.train])
+    if not typer.kinds_:
+        reasons = "; ".join(f"'{typer.header(n)}': {why}" for n, why in typer.dropped_.items())
+        raise LeadscoreError(
+            f"{table.path}: no usable column is left to learn from. "
+            f"Dropped: {reasons or 'the file has no other column'}."
+        )
     X = typer.transform(table.frame)
     y = table.labels
     train, valid, test = (X.iloc[rows] for rows in (split.train, split.valid, split.test))
     y_train, y_valid, labels = y[split.train], y[split.valid], y[split.test]
-    audit = leakage_audit(train, y_train, valid, y_valid, threshold=leakage_threshold)
+    # People read the audit and act on it (--drop COLUMN): the table's column names.
+    audit = leakage_audit(
+        train.rename(columns=typer.columns_),
+        y_train,
+        valid.rename(columns=typer.columns_),
+        y_valid,
+        threshold=leakage_threshold,
+    )
     models: dict[str, object] = {}
     probabilities: dict[str, np.ndarray] = {}
     selected: dict[str, np.ndarray] = {}
@@ -277,7 +302,9 @@ def compare_flat(
         models=models,
         metrics=_metrics(labels, probabilities, selected),
         grades=grades,
-        points_sheet=card.points_table_,
+        points_sheet=card.points_table_.assign(
+            feature=card.points_table_["feature"].map(typer.columns_).map(typer.header)
+        ),
         test_scores=test_scores,
         n_train=len(train),
         description=f"{table.path.name}: {split.description}.",
