@@ -6,6 +6,10 @@ values are worked out by hand in the comments next to each assertion.
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -20,9 +24,12 @@ from leadscore.contract import EVENT_TYPES
 from leadscore.dataset import stage_dataset
 from leadscore.errors import LeadscoreError
 from leadscore.features.pipeline import (
+    MAX_DAYS_AFTER_DATA,
+    CutoffError,
     build_scoring_table,
     build_training_table,
     parse_cutoffs,
+    to_cutoff,
 )
 
 CUTOFF = pd.Timestamp("2025-03-01", tz="UTC")
@@ -331,8 +338,10 @@ def test_synthetic_table_matches_the_ground_truth_and_carries_signal(
 
 
 def test_nobody_to_score_gives_an_empty_table_with_every_column(fixture_dir: Path) -> None:
-    table = build_scoring_table(fixture_dir, "2024-01-01", interim_dir=tempfile.mkdtemp(), now=NOW)
+    # only L5 exists on 2024-10-02, a customer from before the data
+    table = build_scoring_table(fixture_dir, "2024-10-02", interim_dir=tempfile.mkdtemp(), now=NOW)
     assert len(table.frame) == 0
+    assert table.skipped["customer before the data"] == 1
     assert list(table.frame.columns[3:]) == table.feature_names
 
 
@@ -415,3 +424,101 @@ def test_default_cutoffs_span_the_data_and_leave_one_horizon(fixture_dir: Path) 
     ]
     with pytest.raises(LeadscoreError, match="too short"):
         default_cutoffs(staged, 300)
+
+
+# -- dates the data cannot serve -----------------------------------------------------------------
+
+# FIXTURE: the first lead was created on 2024-10-01, the latest timestamp is 2025-06-30 12:00.
+COVERAGE = "the data runs from 2024-10-01, when the first lead was created, to 2025-06-30"
+
+
+def test_monthly_cutoffs_span_the_whole_range_however_long() -> None:
+    cutoffs = parse_cutoffs("monthly:1900-01-31:2025-12-31")
+    assert len(cutoffs) == 126 * 12
+    assert cutoffs[-1] == pd.Timestamp("2025-12-31", tz="UTC")
+    assert [f"{c:%m-%d}" for c in cutoffs[:3]] == ["01-31", "02-28", "03-31"]  # no drift
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["nan", "", "  ", "01.03.2025", "3/1/2025", "2025-02-30", "99999-01-01", "today", "soon"],
+)
+def test_unparseable_dates_are_refused_naming_the_option(value: str) -> None:
+    with pytest.raises(LeadscoreError, match="^" + re.escape(f"--as-of {value!r} is not a date")):
+        to_cutoff(value, "--as-of")
+    with pytest.raises(LeadscoreError, match=r"^--cutoffs"):
+        parse_cutoffs(f"2025-01-01,{value}" if value.strip() else ",", "--cutoffs")
+    with pytest.raises(LeadscoreError, match=r"^--cutoffs"):
+        parse_cutoffs(f"monthly:2025-01-01:{value}", "--cutoffs")
+
+
+def test_cutoffs_before_the_data_are_refused_with_its_range(fixture_dir: Path) -> None:
+    interim = Path(tempfile.mkdtemp())
+    for cutoffs in (["1999-01-01"], "monthly:1990-01-01:2025-03-01", ["2024-10-01", CUTOFF]):
+        with pytest.raises(CutoffError, match="no lead had been created yet") as caught:
+            build_training_table(fixture_dir, cutoffs, 90, interim_dir=interim, now=NOW)
+        assert COVERAGE in str(caught.value)
+        assert "The first usable date is 2024-10-02" in str(caught.value)
+    with pytest.raises(CutoffError, match=r"^as-of date 1990-01-01: no lead had been created"):
+        build_scoring_table(fixture_dir, "1990-01-01", interim_dir=interim, now=NOW)
+
+
+def test_as_of_far_after_the_data_is_refused_and_later_than_the_default_warned(
+    fixture_dir: Path,
+) -> None:
+    interim = Path(tempfile.mkdtemp())
+    default = build_scoring_table(fixture_dir, interim_dir=interim, now=NOW)
+    assert default.warnings == []
+    later = build_scoring_table(fixture_dir, "2025-07-15", interim_dir=interim, now=NOW)
+    assert later.warnings == [
+        f"warning: as-of date 2025-07-15 is after the data ends ({COVERAGE}, its latest "
+        "timestamp): activity since then is unknown and counts as none."
+    ]
+    last = pd.Timestamp("2025-06-30", tz="UTC") + pd.Timedelta(days=MAX_DAYS_AFTER_DATA)
+    assert build_scoring_table(fixture_dir, last, interim_dir=interim, now=NOW).warnings
+    with pytest.raises(CutoffError, match=r"2199-01-01 is 63,\d+ days after the data ends") as e:
+        build_scoring_table(fixture_dir, "2199-01-01", interim_dir=interim, now=NOW)
+    assert COVERAGE in str(e.value)
+    assert f"from 2025-07-01 (the default) to {last:%Y-%m-%d}" in str(e.value)
+    with pytest.raises(CutoffError):
+        build_scoring_table(fixture_dir, last + pd.Timedelta(days=1), interim_dir=interim, now=NOW)
+
+
+def test_a_training_table_without_rows_is_refused(fixture_dir: Path) -> None:
+    # on 2024-10-02 only L5 exists, a customer from before the data
+    with pytest.raises(CutoffError, match=r"no lead can be trained on at cutoff\(s\) 2024-10-02"):
+        _table(fixture_dir, cutoffs=[pd.Timestamp("2024-10-02", tz="UTC")])
+
+
+def test_data_warnings_reach_the_feature_table(tmp_path: Path) -> None:
+    outcomes = FIXTURE["outcomes"].replace("L3,2025-01-15", "L3,2024-12-01")  # before creation
+    folder = write_tables(tmp_path / "early", {**FIXTURE, "outcomes": outcomes})
+    table = build_training_table(folder, [CUTOFF], 90, interim_dir=tmp_path / "i", now=NOW)
+    assert len(table.warnings) == 1
+    assert table.warnings[0].startswith("warning: outcomes.csv, column 'converted_at'")
+
+
+def _leadscore(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "leadscore", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "COLUMNS": "300", "LEADSCORE_HOME": str(cwd)},
+    )
+
+
+def test_the_command_line_names_the_option_of_a_bad_date(fixture_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "training.parquet"
+    before_data = _leadscore(
+        tmp_path, "features", "--data", fixture_dir, "--cutoffs", "1999-01-01", "--out", out
+    )
+    bad_as_of = _leadscore(tmp_path, "score", "--data", fixture_dir, "--as-of", "01.03.2025")
+    for result, message in (
+        (before_data, "error: --cutoffs '1999-01-01': cutoff(s) 1999-01-01: no lead had been"),
+        (bad_as_of, "error: --as-of '01.03.2025' is not a date (use YYYY-MM-DD)."),
+    ):
+        assert result.returncode == 1
+        assert "Traceback" not in result.stderr
+        assert message in " ".join(result.stderr.split())
+    assert not out.exists()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -301,3 +305,201 @@ def test_wrong_parquet_type_is_named(tmp_path: Path) -> None:
 def test_missing_folder(tmp_path: Path) -> None:
     with pytest.raises(LeadscoreError, match="no such data folder"):
         load_dataset(tmp_path / "nope")
+
+
+# -- blank values, absurd numbers and dates, personal data in messages ---------------------------
+
+BLANKS = ["   ", "\t", "\u00a0", " \u200b "]
+
+
+@pytest.mark.parametrize("blank", BLANKS, ids=["spaces", "tab", "no-break-space", "zero-width"])
+@pytest.mark.parametrize(
+    ("table", "column", "old"),
+    [
+        ("leads", "lead_id", "L2"),
+        ("leads", "created_at", "2025-01-06T11:30:00Z"),
+        ("events", "lead_id", "L3"),
+        ("events", "occurred_at", "2025-02-02T08:00:00Z"),
+        ("events", "event_type", "demo_request"),
+        ("account_events", "account_id", "A1"),
+    ],
+    ids=["id", "timestamp", "event-id", "event-timestamp", "vocabulary", "account-id"],
+)
+def test_blank_required_values_are_empty_values(
+    tmp_path: Path, table: str, column: str, old: str, blank: str
+) -> None:
+    folder = _with(tmp_path, **{table: TINY[table].replace(old, blank, 1)})
+    problem = _one(_errors(folder), f"{table}.csv", column)
+    assert problem.message == "empty values"
+    assert problem.rows == 1
+    assert problem.examples[0].startswith("row ")
+
+
+def test_a_blank_created_at_never_makes_a_lead_vanish(tmp_path: Path) -> None:
+    """Every lead is either reported or loaded: a blank date is not a silent 'no date'."""
+    rows = "".join(
+        f"L{i},,{'   ' if i % 4 == 0 else '2025-01-05T10:00:00Z'},,,DE,event,true,lead\n"
+        for i in range(10, 30)
+    )
+    problems = _errors(_with(tmp_path, leads=TINY["leads"] + rows))
+    assert _one(problems, "leads.csv", "created_at").rows == 5
+
+
+def test_blank_optional_values_are_missing_values(tmp_path: Path) -> None:
+    accounts = TINY["accounts"].replace(",120,25000000,", ",  ,\t,")
+    leads = TINY["leads"].replace(",yes,mql", ",\u00a0, ")
+    outcomes = TINY["outcomes"] + "L2,   \n"
+    data = load_dataset(_with(tmp_path, accounts=accounts, leads=leads, outcomes=outcomes), now=NOW)
+    assert pd.isna(data.accounts["employees"].iloc[0])
+    assert pd.isna(data.accounts["annual_revenue"].iloc[0])
+    assert data.leads["consent"].tolist() == [True, False, False]  # blank consent: none
+    assert _one(data.warnings, "leads.csv", "consent").rows == 1
+    assert pd.isna(data.leads["lifecycle_stage"].iloc[1])
+    assert data.outcomes["lead_id"].tolist() == ["L1"]  # a blank date: not converted
+
+
+def test_blank_strings_in_parquet_are_empty_values(tmp_path: Path) -> None:
+    folder = write_tables(tmp_path / "pq", {"events": TINY["events"]})
+    leads = pd.read_csv(io.StringIO(TINY["leads"]), dtype=str)
+    leads.loc[1, "lead_id"] = " \t "
+    leads.loc[1, "created_at"] = "   "
+    leads["lead_id"] = leads["lead_id"].astype("category")  # a dictionary-encoded column
+    leads.to_parquet(folder / "leads.parquet")
+    problems = _errors(folder)
+    assert _one(problems, "leads.parquet", "lead_id").examples == ("row 2",)
+    assert _one(problems, "leads.parquet", "created_at").examples == ("row 2",)
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "fragment"),
+    [
+        ("employees", "1e20", "out of range: must be between 0 and 10,000,000"),
+        ("employees", "9223372036854775808", "out of range"),
+        ("employees", "-1e20", "out of range"),
+        ("employees", "inf", "not a finite number"),
+        ("annual_revenue", "inf", "not a finite number"),
+        ("annual_revenue", "-Infinity", "not a finite number"),
+        ("annual_revenue", "1e400", "not a finite number"),
+        ("annual_revenue", "1e308", "out of range: must be between 0 and 10,000,000,000,000"),
+        ("annual_revenue", "NaN", "not a number"),
+    ],
+)
+def test_non_finite_and_absurd_numbers_are_errors(
+    tmp_path: Path, column: str, value: str, fragment: str
+) -> None:
+    header, row = TINY["accounts"].splitlines()
+    cells = row.split(",")
+    cells[header.split(",").index(column)] = value
+    folder = _with(tmp_path, accounts=f"{header}\n{','.join(cells)}\n")
+    problem = _one(_errors(folder), "accounts.csv", column)
+    assert fragment in problem.message
+    assert problem.examples == (repr(value),)
+
+
+def test_non_finite_and_absurd_numbers_in_parquet_are_errors(tmp_path: Path) -> None:
+    folder = write_tables(tmp_path / "pq", {k: v for k, v in TINY.items() if k != "accounts"})
+    accounts = pd.concat([pd.read_csv(io.StringIO(TINY["accounts"]))] * 3, ignore_index=True)
+    accounts["account_id"] = ["A1", "A2", "A3"]
+    accounts["employees"] = [1e20, 10.0, float("nan")]
+    accounts["annual_revenue"] = [float("inf"), 1e308, 5e6]
+    accounts.to_parquet(folder / "accounts.parquet")
+    problems = _errors(folder)
+    assert "out of range" in _one(problems, "accounts.parquet", "employees").message
+    revenue = [p for p in problems if p.column == "annual_revenue"]
+    assert sorted(p.message.split(":")[0] for p in revenue) == [
+        "not a finite number (infinity, or too large to represent)",
+        "out of range",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("table", "old", "new", "column", "shown"),
+    [
+        ("leads", "2025-01-05T10:00:00Z", "1970-01-01T00:00:00Z", "created_at", "1970-01-01"),
+        ("leads", "2025-01-05T10:00:00Z", "0001-01-01", "created_at", "0001-01-01"),
+        ("events", "2025-01-11T08:00:00Z", "1979-12-31T23:59:59Z", "occurred_at", "1979-12-31"),
+        ("outcomes", "2025-03-01T12:00:00Z", "01.01.1970 00:00", "converted_at", "1970-01-01"),
+    ],
+    ids=["epoch-zero", "year-1", "event-1979", "german-epoch"],
+)
+def test_implausibly_early_timestamps_are_errors(
+    tmp_path: Path, table: str, old: str, new: str, column: str, shown: str
+) -> None:
+    folder = _with(tmp_path, **{table: TINY[table].replace(old, new)})
+    problem = _one(_errors(folder), f"{table}.csv", column)
+    assert problem.message.startswith("timestamps before 1980-01-01")
+    assert "1970-01-01" in problem.message  # says what such dates usually are
+    assert problem.rows == 1
+    assert problem.examples[0].startswith(f"'{shown} ")
+
+
+def test_conversions_before_creation_are_a_warning(tmp_path: Path) -> None:
+    # L1 was created on 2025-01-05 10:00, L2 on 2025-01-06 11:30 (hours later: clock skew)
+    outcomes = "lead_id,converted_at\nL1,2025-01-04T09:59:00Z\nL2,2025-01-06T08:00:00Z\n"
+    data = load_dataset(_with(tmp_path, outcomes=outcomes), now=NOW)
+    warning = _one(data.warnings, "outcomes.csv", "converted_at")
+    assert "more than 1 day before the lead's created_at" in warning.message
+    assert "never scored" in warning.message
+    assert (warning.rows, warning.examples) == (1, ("'L1'",))
+    with pytest.raises(DataValidationError):
+        load_dataset(_with(tmp_path / "strict", outcomes=outcomes), now=NOW, strict=True)
+
+
+def test_example_values_never_show_personal_data(tmp_path: Path) -> None:
+    leads = (
+        TINY["leads"]
+        .replace(",true,", ",anna.mueller@brandt-software.de,")
+        .replace("L1,", "max@brandt-software.de,")
+        .replace("L2,", "max@brandt-software.de,")
+    )
+    problems = _errors(_with(tmp_path, leads=leads))
+    text = "\n".join(p.describe() for p in problems)
+    assert "@brandt-software.de" not in text
+    assert _one(problems, "leads.csv", "consent").examples == ("'<e-mail>'",)
+    assert _one(problems, "leads.csv", "lead_id").examples == ("'<e-mail>'",)
+
+
+def test_values_that_look_like_markup_are_printed_as_they_are(tmp_path: Path) -> None:
+    events = TINY["events"].replace("demo_request", "[/]").replace("email_open", "[bold]x")
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "leadscore",
+            "validate",
+            "--data",
+            str(_with(tmp_path, events=events)),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "300"},
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "e.g. '[bold]x', '[/]'" in " ".join(result.stderr.split())  # wrapped lines
+
+
+@pytest.mark.parametrize(
+    ("value", "fragment", "shown"),
+    [
+        ("+49 151 2345678", "personal data", "'<phone>'"),
+        ("Messe anna.m@example.org", "personal data", "'Messe <e-mail>'"),
+        ("DE89 3704 0044 0532 0130 00", "personal data", "'<IBAN>'"),
+        ("x" * 5000, "values longer than 100 characters", "'" + "x" * 29 + "…'"),
+    ],
+    ids=["phone", "e-mail", "iban", "long"],
+)
+def test_model_categories_are_short_labels_without_personal_data(
+    tmp_path: Path, value: str, fragment: str, shown: str
+) -> None:
+    folder = _with(
+        tmp_path,
+        leads=TINY["leads"].replace("organic_search", value),
+        accounts=TINY["accounts"].replace("software", value),
+    )
+    problems = _errors(folder)
+    for file, column in (("leads.csv", "lead_source"), ("accounts.csv", "industry")):
+        problem = _one(problems, file, column)
+        assert fragment in problem.message
+        assert problem.examples == (shown,)
+    assert value not in "\n".join(p.describe() for p in problems)

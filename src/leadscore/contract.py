@@ -121,6 +121,9 @@ class Column:
         Inclusive range for numeric kinds.
     personal : bool
         Whether the values are personal data that must never be printed or logged.
+    category : bool
+        Whether the values become categories of the models, shown in points sheets and reasons:
+        they must be short labels and never personal data.
     """
 
     name: str
@@ -133,6 +136,8 @@ class Column:
     maximum: float | None = None
     #: Personal data: values are never printed (not even as examples in error messages).
     personal: bool = False
+    #: Values are model categories (points sheet rows, reasons): short labels, never personal.
+    category: bool = False
 
 
 @dataclass(frozen=True)
@@ -201,6 +206,7 @@ LEADS = Table(
             "text",
             "Channel the lead came from (organic_search, referral, event, ...).",
             nullable=True,
+            category=True,
         ),
         Column(
             "consent",
@@ -232,6 +238,7 @@ LEADS = Table(
             required=False,
             nullable=True,
             minimum=0,
+            maximum=1e9,
         ),
     ),
 )
@@ -244,9 +251,26 @@ ACCOUNTS = Table(
     columns=(
         Column("account_id", "id", "Unique id of the company."),
         Column("domain", "text", "Web domain of the company, e.g. example.com.", nullable=True),
-        Column("industry", "text", "Industry in snake_case, e.g. software.", nullable=True),
-        Column("employees", "integer", "Number of employees.", nullable=True, minimum=0),
-        Column("annual_revenue", "number", "Yearly revenue in EUR.", nullable=True, minimum=0),
+        Column(
+            "industry",
+            "text",
+            "Industry in snake_case, e.g. software.",
+            nullable=True,
+            category=True,
+        ),
+        # The maxima are far above any company (the largest employ about 2 million people and
+        # earn under 10^12 EUR): larger values are export errors, not big customers.
+        Column(
+            "employees", "integer", "Number of employees.", nullable=True, minimum=0, maximum=1e7
+        ),
+        Column(
+            "annual_revenue",
+            "number",
+            "Yearly revenue in EUR.",
+            nullable=True,
+            minimum=0,
+            maximum=1e13,
+        ),
         Column("country", "text", "ISO 3166-1 alpha-2 country code of the HQ.", nullable=True),
         Column(
             "technologies",

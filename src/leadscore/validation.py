@@ -1,8 +1,13 @@
 """Enforce the data contract: parse every column and report every problem at once.
 
 Each problem names the file, the column, how many rows are affected and a few example values
-(never for personal columns such as ``email``). Errors stop the load; warnings describe
-recoverable issues whose rows were dropped or whose values were repaired, with counts.
+(never for personal columns such as ``email``; e-mail addresses, phone numbers and IBANs in
+other columns are masked). Errors stop the load; warnings describe recoverable issues whose rows
+were dropped or whose values were repaired, with counts.
+
+Blank means empty everywhere: a value of only white space (spaces, tabs, no-break spaces) is
+missing, in CSV and Parquet alike. Numbers must be finite and within the contract's range,
+timestamps between :data:`EARLIEST_TIMESTAMP` and a day after "now".
 
 Examples
 --------
@@ -35,17 +40,31 @@ from leadscore.contract import (
     Column,
     Table,
 )
+from leadscore.privacy import EXAMPLE_WIDTH, mask_personal
 from leadscore.readers import RawTable
 
 Severity = Literal["error", "warning"]
 
 #: Timestamps up to this far ahead of "now" are accepted (clock skew between systems).
 FUTURE_TOLERANCE = pd.Timedelta(days=1)
+#: A conversion up to this long before the lead's creation is clock skew between the CRM and the
+#: system that records deals, not a wrong date (within a day it changes no table: cutoffs are days).
+DATE_ORDER_TOLERANCE = pd.Timedelta(days=1)
+#: Earlier timestamps are errors: no CRM holds leads or events from before it, and such dates are
+#: nearly always a missing value exported as 0 (1970-01-01) or a default such as 0001-01-01.
+EARLIEST_TIMESTAMP = pd.Timestamp("1980-01-01", tz="UTC")
+#: Longest value of a column whose values become model categories (a lead source, an industry).
+CATEGORY_MAX_LENGTH = 100
 #: Share of orphan rows (pointing at unknown leads/accounts) above which the file is rejected:
 #: so many orphans mean a wrong or mismatched export rather than a few stray rows.
 DEFAULT_MAX_ORPHAN_SHARE = 0.10
 _MAX_EXAMPLES = 5
 _TEXT = pd.StringDtype("pyarrow")
+#: Characters that make a value blank: Unicode white space (tabs, no-break spaces ...) and the
+#: invisible zero-width space, word joiner and byte-order mark that spreadsheets leave behind.
+_BLANK_CHARS = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "\u200b\u2060\ufeff"
+#: Whole numbers beyond this are not exact in float64 (numbers are parsed as float64 first).
+_LARGEST_WHOLE_NUMBER = 2.0**53
 _GERMAN_NUMBER = r"^-?\d{1,3}(?:\.\d{3})+(?:,\d+)?$|^-?\d+,\d+$"
 _HAS_UTC_OFFSET = r"(?:Z|[+-]\d\d(?::?\d\d)?)$"
 _GERMAN_TIMESTAMP_FORMATS = ("%d.%m.%Y %H:%M:%S", "%d.%m.%Y %H:%M", "%d.%m.%Y")
@@ -72,13 +91,27 @@ class Problem:
 
 
 def example_values(values: pd.Series, column: Column | None = None) -> tuple[str, ...]:
+    """A few distinct values for a message, with personal data masked and long values cut.
+
+    Values of a personal column are never shown; elsewhere e-mail addresses, phone numbers and
+    IBANs (an e-mail typed into the consent column, say) are replaced by placeholders.
+
+    Examples
+    --------
+    >>> example_values(pd.Series(["maybe", "anna@example.com", "maybe", 1e20]))
+    ("'maybe'", "'<e-mail>'", '1e+20')
+    """
     if column is not None and column.personal:
         return ("<personal data, not shown>",)
-    uniques = pd.unique(values.astype("object"))[:_MAX_EXAMPLES]
-    return tuple(
-        repr(v) if isinstance(v, str) else f"{v:g}" if isinstance(v, float) else str(v)
-        for v in uniques
-    )
+    return tuple(_example(v) for v in pd.unique(values.astype("object"))[:_MAX_EXAMPLES])
+
+
+def _example(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    text = mask_personal(str(value))
+    text = text if len(text) <= EXAMPLE_WIDTH else text[: EXAMPLE_WIDTH - 1] + "…"
+    return repr(text) if isinstance(value, str) else text
 
 
 def _row_numbers(mask: pd.Series, first_row: int = 0) -> tuple[str, ...]:
@@ -117,11 +150,26 @@ class _Collector:
 
 
 def _normalise_text(values: pd.Series) -> pd.Series:
-    """Text with surrounding blanks removed and empty strings as missing."""
-    if pd.api.types.is_float_dtype(values) and values.dropna().mod(1).eq(0).all():
+    """Text with surrounding blanks removed; blank values (``""``, ``"   "``, tabs) are missing.
+
+    >>> _normalise_text(pd.Series([" L1 ", "   ", "\\t", None])).tolist()
+    ['L1', <NA>, <NA>, <NA>]
+    """
+    if (
+        pd.api.types.is_float_dtype(values)
+        and values.dropna().mod(1).eq(0).all()
+        and not values.abs().gt(_LARGEST_WHOLE_NUMBER).any()
+    ):
         values = values.astype("Int64")  # 1.0 ids from NaN-able integer columns read as 1
-    text = values.astype(_TEXT).str.strip()
+    text = values.astype(_TEXT).str.strip(_BLANK_CHARS)
     return text.mask(text == "")
+
+
+def _is_blank(values: pd.Series) -> pd.Series:
+    """Missing or blank (white space only), the same for CSV text and typed Parquet columns."""
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return values.isna()
+    return _normalise_text(values).isna()  # text, also dictionary-encoded (categorical)
 
 
 def _normalise_token(values: pd.Series) -> pd.Series:
@@ -205,10 +253,19 @@ def _parse_number(values: pd.Series, col: Column, report: _Collector) -> pd.Seri
             converted = text[convert].str.replace(".", "", regex=False).str.replace(",", ".")
             numbers[convert] = pd.to_numeric(converted, errors="coerce")
         failed = numbers.isna() & text.notna()
-        if failed.any():
+        if failed.any():  # "NaN" included: a missing value is an empty cell
             report.error(
                 col.name, "not a number", int(failed.sum()), example_values(text[failed], col)
             )
+    infinite = pd.Series(np.isinf(numbers.to_numpy()), index=numbers.index)
+    if infinite.any():
+        report.error(
+            col.name,
+            "not a finite number (infinity, or too large to represent)",
+            int(infinite.sum()),
+            example_values(values[infinite], col),
+        )
+    numbers = numbers.mask(infinite)
     if col.kind == "integer":
         fractional = numbers.notna() & (numbers % 1 != 0)
         if fractional.any():
@@ -219,24 +276,28 @@ def _parse_number(values: pd.Series, col: Column, report: _Collector) -> pd.Seri
                 example_values(values[fractional], col),
             )
             numbers = numbers.mask(fractional)
-    out_of_range = pd.Series(False, index=numbers.index)
-    if col.minimum is not None:
-        out_of_range |= numbers < col.minimum
-    if col.maximum is not None:
-        out_of_range |= numbers > col.maximum
+    minimum, maximum = col.minimum, col.maximum
+    if col.kind == "integer" and maximum is None:
+        maximum = _LARGEST_WHOLE_NUMBER  # larger whole numbers cannot be held exactly
+    out_of_range = numbers.lt(minimum if minimum is not None else -np.inf) | numbers.gt(
+        maximum if maximum is not None else np.inf
+    )
     if out_of_range.any():
-        bounds = (
-            f"between {col.minimum:g} and {col.maximum:g}"
-            if col.maximum is not None
-            else (f"at least {col.minimum:g}")
-        )
         report.error(
             col.name,
-            f"out of range: must be {bounds}",
+            f"out of range: must be {_bounds(minimum, maximum)}",
             int(out_of_range.sum()),
             example_values(values[out_of_range], col),
         )
+        numbers = numbers.mask(out_of_range)
     return numbers.astype("Int64") if col.kind == "integer" else numbers
+
+
+def _bounds(minimum: float | None, maximum: float | None) -> str:
+    """The allowed range in words, e.g. ``between 0 and 10,000,000``."""
+    if minimum is not None and maximum is not None:
+        return f"between {minimum:,.15g} and {maximum:,.15g}"
+    return f"at least {minimum:,.15g}" if minimum is not None else f"at most {maximum:,.15g}"
 
 
 def _parse_vocabulary(values: pd.Series, col: Column, report: _Collector) -> pd.Series:
@@ -274,6 +335,60 @@ def _empty_column(col: Column, length: int) -> pd.Series:
         "number": "float64",
     }
     return pd.Series(index=range(length), dtype=dtypes.get(col.kind, _TEXT))
+
+
+def _check_timestamp_range(
+    values: pd.Series, col: Column, now: pd.Timestamp, report: _Collector
+) -> None:
+    """Timestamps in the future or before :data:`EARLIEST_TIMESTAMP` are errors."""
+    future = values > now + FUTURE_TOLERANCE
+    if future.any():
+        report.error(
+            col.name,
+            f"timestamps in the future (after {now:%Y-%m-%d %H:%M} UTC)",
+            int(future.sum()),
+            _timestamp_examples(values[future]),
+        )
+    early = values < EARLIEST_TIMESTAMP
+    if early.any():
+        report.error(
+            col.name,
+            f"timestamps before {EARLIEST_TIMESTAMP:%Y-%m-%d}: usually a missing date exported "
+            "as 0 (1970-01-01) or a placeholder (0001-01-01); correct them in the export",
+            int(early.sum()),
+            _timestamp_examples(values[early]),
+        )
+
+
+def _check_category(values: pd.Series, col: Column, report: _Collector) -> None:
+    """Model categories reach points sheets, reasons and MLflow: short labels, no personal data.
+
+    Each distinct value is looked at once (a column of categories has few).
+    """
+    codes, uniques = pd.factorize(values)
+    distinct = pd.Series(uniques, dtype=object)
+    personal = distinct.map(lambda v: mask_personal(v) != v).to_numpy(dtype=bool)
+    too_long = distinct.str.len().gt(CATEGORY_MAX_LENGTH).to_numpy(dtype=bool)
+    for flagged, message in (
+        (
+            personal,
+            "personal data (e-mail addresses, phone numbers or IBANs) in a column whose values "
+            "become model categories; remove it from the export",
+        ),
+        (
+            too_long & ~personal,
+            f"values longer than {CATEGORY_MAX_LENGTH} characters; a {col.name} is a short "
+            "label (its values become model categories)",
+        ),
+    ):
+        rows = np.isin(codes, np.flatnonzero(flagged))
+        if rows.any():
+            report.error(col.name, message, int(rows.sum()), example_values(values[rows], col))
+
+
+def _timestamp_examples(stamps: pd.Series) -> tuple[str, ...]:
+    """Parsed timestamps hold no personal data: shown as they are (ISO; year 1 as 0001)."""
+    return tuple(repr(str(s)) for s in pd.unique(stamps)[:_MAX_EXAMPLES])
 
 
 def empty_frame(table: Table) -> pd.DataFrame:
@@ -337,21 +452,25 @@ def validate_table(
         if col.name not in frame.columns:
             clean[col.name] = _empty_column(col, len(frame))
             continue
-        values = _parse_column(frame[col.name].reset_index(drop=True), col, report)
-        missing = values.isna() & frame[col.name].reset_index(drop=True).isna()
-        if not col.nullable and missing.any():
-            report.error(
-                col.name, "empty values", int(missing.sum()), _row_numbers(missing, raw.first_row)
-            )
-        if col.kind == "timestamp":
-            future = values > now + FUTURE_TOLERANCE
-            if future.any():
+        given = frame[col.name].reset_index(drop=True)
+        values = _parse_column(given, col, report)
+        if not col.nullable:
+            # Text parses to missing only when blank; other kinds also when unparseable, which
+            # is reported already: only their blank values ("   ", tabs) are empty values.
+            missing = values.isna()
+            if col.kind not in ("id", "text", "vocabulary"):
+                missing &= _is_blank(given)
+            if missing.any():
                 report.error(
                     col.name,
-                    f"timestamps in the future (after {now:%Y-%m-%d %H:%M} UTC)",
-                    int(future.sum()),
-                    example_values(values[future].dt.strftime("%Y-%m-%d %H:%M:%S%z"), col),
+                    "empty values",
+                    int(missing.sum()),
+                    _row_numbers(missing, raw.first_row),
                 )
+        if col.kind == "timestamp":
+            _check_timestamp_range(values, col, now, report)
+        if col.category:
+            _check_category(values, col, report)
         clean[col.name] = values
     result = pd.DataFrame(clean)
 

@@ -8,7 +8,9 @@ and no entity row is ever dropped. For training, ``label`` is 1 when the lead co
 because their labels would be censored.
 
 Cutoffs are dates: a cutoff is the midnight (UTC) that starts the day. Events of a lead who did
-not consent are never read.
+not consent are never read. Cutoffs must lie within the data: one at or before the first lead's
+creation (no lead existed yet) is refused, and so is an as-of date more than
+:data:`MAX_DAYS_AFTER_DATA` days after the latest timestamp (every lead would look inactive).
 
 Examples
 --------
@@ -38,7 +40,7 @@ import pyarrow as pa
 
 from leadscore import config
 from leadscore.dataset import StagedDataset, stage_dataset
-from leadscore.errors import LeadscoreError
+from leadscore.errors import LeadscoreError, excerpt
 from leadscore.features import behaviour as sql
 from leadscore.features.catalogue import Feature, catalogue_frame
 from leadscore.features.explicit import EXPLICIT_FEATURES, explicit_features
@@ -50,8 +52,15 @@ LEADS_PER_BLOCK = 25_000
 #: Leads from which the daily rollup is stored sorted by lead (see ``_compute``).
 SORT_DAILY_FROM_LEADS = 8 * LEADS_PER_BLOCK
 LABEL = "label"
+#: Scoring as of a date this many days or more after the data's latest timestamp is refused:
+#: the data says nothing about that time, so every lead would look inactive since its end.
+MAX_DAYS_AFTER_DATA = 90
 _DAY = pd.Timedelta(days=1)
 Step = Callable[[str], None]
+
+
+class CutoffError(LeadscoreError):
+    """A cutoff or as-of date the data cannot serve: before it, too long after it, censored."""
 
 
 @dataclass
@@ -67,6 +76,8 @@ class FeatureTable:
     timings: dict[str, float] = field(default_factory=dict)
     #: Scoring tables: leads left out and why (see :func:`skipped_leads`).
     skipped: dict[str, int] = field(default_factory=dict)
+    #: What the user should know: the data's validation warnings, an as-of date after the data.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def feature_names(self) -> list[str]:
@@ -76,42 +87,122 @@ class FeatureTable:
         return catalogue_frame(self.catalogue)
 
 
-def parse_cutoffs(spec: str | Iterable[str | pd.Timestamp]) -> list[pd.Timestamp]:
+def parse_cutoffs(
+    spec: str | Iterable[str | pd.Timestamp], name: str = "cutoffs"
+) -> list[pd.Timestamp]:
     """Cutoff dates from ``"2025-01-01,2025-02-01"``, ``"monthly:START:END"`` or a list.
+
+    Parameters
+    ----------
+    spec : str or list
+        Comma-separated dates, ``monthly:START:END`` (every month from START up to END,
+        however long the range) or a list of dates.
+    name : str
+        What to call ``spec`` in error messages (the command line passes its option's name).
+
+    Raises
+    ------
+    LeadscoreError
+        When a date is not a ``YYYY-MM-DD`` day, END is before START or no date is given.
 
     Examples
     --------
     >>> [c.strftime("%Y-%m-%d") for c in parse_cutoffs("monthly:2025-01-01:2025-03-01")]
     ['2025-01-01', '2025-02-01', '2025-03-01']
+    >>> len(parse_cutoffs("monthly:1900-01-01:2025-12-01"))
+    1512
     """
     if isinstance(spec, str):
-        if spec.startswith("monthly:"):
-            parts = spec.split(":")
+        if spec.strip().startswith("monthly:"):
+            parts = spec.strip().split(":")
             if len(parts) != 3:
                 raise LeadscoreError(
-                    f"cutoffs {spec!r}: use monthly:START:END, e.g. monthly:2025-01-01:2025-12-01"
+                    f"{name} {excerpt(spec)}: use monthly:START:END, "
+                    "e.g. monthly:2025-01-01:2025-12-01"
                 )
-            start, end = (_to_cutoff(p) for p in parts[1:])
+            start, end = (to_cutoff(p, name) for p in parts[1:])
             if end < start:
-                raise LeadscoreError(f"cutoffs {spec!r}: END is before START.")
-            values = [start + pd.DateOffset(months=i) for i in range(1000)]
-            return [v for v in values if v <= end]
+                raise LeadscoreError(f"{name} {excerpt(spec)}: END is before START.")
+            return month_steps(start, end)
         spec = [s for s in spec.split(",") if s.strip()]
-    cutoffs = sorted({_to_cutoff(s) for s in spec})
+    cutoffs = sorted({to_cutoff(s, name) for s in spec})
     if not cutoffs:
-        raise LeadscoreError("no cutoff dates given.")
+        raise LeadscoreError(f"{name}: no cutoff dates given.")
     return cutoffs
 
 
-def _to_cutoff(value: str | pd.Timestamp) -> pd.Timestamp:
+def month_steps(start: pd.Timestamp, end: pd.Timestamp) -> list[pd.Timestamp]:
+    """``start``, one month later, two months later ... up to ``end`` (inclusive).
+
+    >>> [f"{c:%m-%d}" for c in month_steps(pd.Timestamp("2025-01-31"), pd.Timestamp("2025-04-30"))]
+    ['01-31', '02-28', '03-31', '04-30']
+    """
+    months = (end.year - start.year) * 12 + end.month - start.month
+    steps = (start + pd.DateOffset(months=i) for i in range(months + 1))
+    return [step for step in steps if step <= end]
+
+
+def to_cutoff(value: str | pd.Timestamp, name: str = "cutoff") -> pd.Timestamp:
+    """A cutoff or as-of date: ``YYYY-MM-DD`` (ISO 8601), midnight UTC.
+
+    Parameters
+    ----------
+    value : str or Timestamp
+        The date; a time of day other than midnight (UTC) is refused.
+    name : str
+        What to call ``value`` in error messages (the command line passes its option's name).
+
+    Examples
+    --------
+    >>> to_cutoff(" 2025-03-01 ")
+    Timestamp('2025-03-01 00:00:00+0000', tz='UTC')
+    >>> to_cutoff("01.03.2025", "--as-of")
+    Traceback (most recent call last):
+    ...
+    leadscore.errors.LeadscoreError: --as-of '01.03.2025' is not a date (use YYYY-MM-DD).
+    """
     try:
-        stamp = pd.Timestamp(value.strip() if isinstance(value, str) else value)
-    except (ValueError, TypeError):
-        raise LeadscoreError(f"cutoff {value!r} is not a date (use YYYY-MM-DD).") from None
+        if isinstance(value, str):  # ISO only: 01.03.2025 would be read as January 3rd
+            stamp = pd.to_datetime(value.strip(), format="ISO8601", utc=True)
+        else:
+            stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        stamp = pd.NaT
+    if pd.isna(stamp):  # also "", "nan" and None, which pandas reads as NaT
+        raise LeadscoreError(f"{name} {excerpt(value)} is not a date (use YYYY-MM-DD).")
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
     if stamp != stamp.normalize():
-        raise LeadscoreError(f"cutoff {value!r} is not a date: cutoffs are whole days (UTC).")
+        raise LeadscoreError(
+            f"{name} {excerpt(value)} is not a date: cutoffs are whole days (UTC)."
+        )
     return stamp
+
+
+def _dates(stamps: list[pd.Timestamp], most: int = 3) -> str:
+    """``2025-01-01, 2025-02-01, 2025-03-01 … (12 dates)``: a few dates and how many."""
+    shown = ", ".join(f"{s:%Y-%m-%d}" for s in stamps[:most])
+    return shown if len(stamps) <= most else f"{shown} … ({len(stamps):,} dates)"
+
+
+def _coverage(staged: StagedDataset) -> str:
+    first = staged.leads["created_at"].min()
+    return (
+        f"the data runs from {first:%Y-%m-%d}, when the first lead was created, to "
+        f"{staged.data_end:%Y-%m-%d}, its latest timestamp"
+    )
+
+
+def _refuse_cutoffs_before_data(
+    cutoffs: list[pd.Timestamp], staged: StagedDataset, what: str
+) -> None:
+    """A cutoff at or before the first lead's creation has no lead: it is a wrong date."""
+    first = staged.leads["created_at"].min()
+    early = [c for c in cutoffs if c <= first]
+    if early:
+        raise CutoffError(
+            f"{what} {_dates(early)}: no lead had been created yet ({_coverage(staged)}). "
+            f"The first usable date is {first.floor('D') + _DAY:%Y-%m-%d}."
+        )
 
 
 def _connect(interim_dir: Path) -> duckdb.DuckDBPyConnection:
@@ -385,18 +476,25 @@ def build_training_table(
     if horizon <= 0:
         raise LeadscoreError(f"the horizon must be a positive number of days, not {horizon}.")
     step = on_step or (lambda _name: None)
+    given = None if cutoffs is None else parse_cutoffs(cutoffs)  # before the costly staging
     staged, interim = _stage(data_dir, interim_dir, now, step)
-    cutoff_list = default_cutoffs(staged, horizon) if cutoffs is None else parse_cutoffs(cutoffs)
+    cutoff_list = default_cutoffs(staged, horizon) if given is None else given
+    _refuse_cutoffs_before_data(cutoff_list, staged, "cutoff(s)")
     censored = [c for c in cutoff_list if c + horizon * _DAY > staged.data_end]
     if censored:
         last_ok = (staged.data_end - horizon * _DAY).floor("D")
-        names = ", ".join(f"{c:%Y-%m-%d}" for c in censored)
-        raise LeadscoreError(
-            f"cutoff(s) {names}: the {horizon}-day label window runs past the end of the data "
-            f"({staged.data_end:%Y-%m-%d %H:%M} UTC), so their labels would be censored. "
+        raise CutoffError(
+            f"cutoff(s) {_dates(censored)}: the {horizon}-day label window runs past the end of "
+            f"the data ({staged.data_end:%Y-%m-%d %H:%M} UTC), so their labels would be censored. "
             f"The last usable cutoff is {last_ok:%Y-%m-%d}."
         )
     frame, catalogue, timings = _build(staged, cutoff_list, settings, horizon, interim, step)
+    if frame.empty:
+        raise CutoffError(
+            f"no lead can be trained on at cutoff(s) {_dates(cutoff_list)}: every lead created "
+            "by then had no consent to profiling, had converted or was a customer before the "
+            f"data ({_coverage(staged)})."
+        )
     return FeatureTable(
         frame,
         catalogue,
@@ -405,7 +503,12 @@ def build_training_table(
         staged.fingerprint,
         time.perf_counter() - began,
         timings,
+        warnings=_data_warnings(staged),
     )
+
+
+def _data_warnings(staged: StagedDataset) -> list[str]:
+    return [p.describe() for p in staged.problems if p.severity == "warning"]
 
 
 def default_cutoffs(staged: StagedDataset, horizon_days: int) -> list[pd.Timestamp]:
@@ -424,7 +527,7 @@ def default_cutoffs(staged: StagedDataset, horizon_days: int) -> list[pd.Timesta
     first_event = pd.Timestamp(first_event).tz_convert("UTC")
     start = first_event.normalize().replace(day=1) + pd.DateOffset(months=2)
     end = staged.data_end - horizon_days * _DAY
-    cutoffs = [c for c in (start + pd.DateOffset(months=i) for i in range(600)) if c <= end]
+    cutoffs = month_steps(start, end) if start <= end else []
     if not cutoffs:
         raise LeadscoreError(
             f"the data ({first_event:%Y-%m-%d} to {staged.data_end:%Y-%m-%d}) is too short for "
@@ -446,12 +549,33 @@ def build_scoring_table(
 
     ``as_of`` defaults to the day after the latest timestamp in the data, so that every event
     counts. The features are computed by exactly the code that builds training tables.
+
+    An as-of date at or before the first lead's creation, or :data:`MAX_DAYS_AFTER_DATA` days or
+    more after the latest timestamp, is refused; a later date than the default is allowed with
+    a warning in ``warnings`` (activity after the data's end is unknown and counts as none).
     """
     began = time.perf_counter()
     settings = settings if isinstance(settings, Settings) else load_settings(settings)
     step = on_step or (lambda _name: None)
+    given = None if as_of is None else to_cutoff(as_of, "as-of date")
     staged, interim = _stage(data_dir, interim_dir, now, step)
-    cutoff = (staged.data_end.floor("D") + _DAY) if as_of is None else _to_cutoff(as_of)
+    latest = staged.data_end.floor("D") + _DAY
+    cutoff = latest if given is None else given
+    _refuse_cutoffs_before_data([cutoff], staged, "as-of date")
+    warnings = _data_warnings(staged)
+    if cutoff > latest:
+        last_allowed = (staged.data_end + MAX_DAYS_AFTER_DATA * _DAY).floor("D")
+        if cutoff > last_allowed:
+            raise CutoffError(
+                f"as-of date {cutoff:%Y-%m-%d} is {(cutoff - latest) // _DAY + 1:,} days after "
+                f"the data ends ({_coverage(staged)}): nothing is known about that time, so "
+                f"every lead would look inactive. Use a date from {latest:%Y-%m-%d} (the "
+                f"default) to {last_allowed:%Y-%m-%d}."
+            )
+        warnings.append(
+            f"warning: as-of date {cutoff:%Y-%m-%d} is after the data ends ({_coverage(staged)}): "
+            "activity since then is unknown and counts as none."
+        )
     frame, catalogue, timings = _build(staged, [cutoff], settings, None, interim, step)
     return FeatureTable(
         frame,
@@ -462,6 +586,7 @@ def build_scoring_table(
         time.perf_counter() - began,
         timings,
         skipped=skipped_leads(staged, cutoff),
+        warnings=warnings,
     )
 
 
