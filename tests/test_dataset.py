@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +12,8 @@ import pytest
 from conftest import NOW, TINY, write_tables
 from leadscore import dataset as dataset_module
 from leadscore.dataset import load_dataset, stage_dataset
-from leadscore.errors import DataValidationError
+from leadscore.errors import DataValidationError, LeadscoreError
+from leadscore.io import temp_name
 from leadscore.synthetic import generate
 
 
@@ -48,7 +51,9 @@ def test_problems_from_batches_are_merged_with_true_row_numbers(
 def test_staging_matches_memory_and_is_cached(small_synthetic: Path, tmp_path: Path) -> None:
     staged = stage_dataset(small_synthetic, interim_dir=tmp_path, now=NOW)
     memory = load_dataset(small_synthetic, now=NOW)
-    pd.testing.assert_frame_equal(staged.leads, memory.leads)
+    pd.testing.assert_frame_equal(
+        staged.leads.drop(columns="email"), memory.leads.drop(columns="email")
+    )
     pd.testing.assert_frame_equal(pd.read_parquet(staged.paths["events"]), memory.events)
     assert staged.data_end == memory.events["occurred_at"].max()
     manifest = staged.folder / "manifest.json"
@@ -74,3 +79,124 @@ def test_failed_staging_leaves_nothing_behind(tmp_path: Path) -> None:
     with pytest.raises(DataValidationError):
         stage_dataset(folder, interim_dir=tmp_path / "interim", now=NOW)
     assert list((tmp_path / "interim").iterdir()) == []
+
+
+def test_staged_leads_keep_only_the_email_domain(tmp_path: Path) -> None:
+    from leadscore.features.explicit import email_domain_type
+    from leadscore.settings import load_settings
+
+    staged = stage_dataset(write_tables(tmp_path / "d", TINY), interim_dir=tmp_path / "i", now=NOW)
+    assert staged.leads["email"].tolist() == [
+        "@brandt-software.de",
+        "@brandt-software.de",
+        "@gmail.com",
+    ]
+    for file in staged.folder.iterdir():
+        assert b"anna.mueller" not in file.read_bytes(), file.name
+    memory = load_dataset(tmp_path / "d", now=NOW)
+    settings = load_settings()
+    assert (
+        email_domain_type(staged.leads["email"], settings).tolist()
+        == email_domain_type(memory.leads["email"], settings).tolist()
+    )
+
+
+def test_runs_staging_the_same_new_data_at_once_all_succeed(tmp_path: Path, monkeypatch) -> None:
+    import threading
+
+    folder = write_tables(tmp_path / "d", TINY)
+    validate = dataset_module._validate
+    both_started = threading.Barrier(2, timeout=30)
+
+    def validate_together(*args, **kwargs):
+        both_started.wait()  # neither finishes before the other has begun staging
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(dataset_module, "_validate", validate_together)
+    results: list = [None, None]
+
+    def run(i: int) -> None:
+        try:
+            results[i] = stage_dataset(folder, interim_dir=tmp_path / "interim", now=NOW)
+        except BaseException as exc:  # reported below
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(isinstance(r, dataset_module.StagedDataset) for r in results), results
+    assert results[0].folder == results[1].folder
+    assert [p.name for p in (tmp_path / "interim").iterdir()] == [results[0].folder.name]
+    pd.testing.assert_frame_equal(results[0].leads, results[1].leads)
+
+
+def _age(folder: Path, hours: float) -> None:
+    when = time.time() - hours * 3600
+    os.utime(folder, (when, when))
+
+
+def test_the_staging_cache_is_bounded_and_can_be_cleared(tmp_path: Path, monkeypatch) -> None:
+    interim = tmp_path / "interim"
+    interim.mkdir()
+    (interim / "notes.txt").write_text("the user's, not the cache's")
+    folder = write_tables(tmp_path / "crm", TINY)
+    nightly = []
+    for night in range(3):  # a changed export every night
+        events = TINY["events"] + f"L2,2025-01-1{night + 3}T08:00:00Z,page_view,home\n"
+        (folder / "events.csv").write_text(events)
+        nightly.append(stage_dataset(folder, interim_dir=interim, now=NOW).folder)
+        _age(nightly[-1], 25)  # the next night
+    assert [p.name for p in dataset_module.staged_copies(interim)["folder"]] == [nightly[-1].name]
+
+    monkeypatch.setattr(dataset_module, "MAX_STAGED_COPIES", 2)
+    others = []
+    for name in ("a", "b", "c"):
+        others.append(stage_dataset(write_tables(tmp_path / name, TINY), interim_dir=interim))
+    listed = dataset_module.staged_copies(interim)["folder"].tolist()
+    assert len(listed) == 3, "copies used within the hour are kept even beyond the cap"
+    for copy in others:
+        _age(copy.folder, 2)
+    stage_dataset(write_tables(tmp_path / "e", TINY), interim_dir=interim, now=NOW)
+    assert len(dataset_module.staged_copies(interim)) == 2
+
+    live = interim / temp_name("crm-0123").replace(f"-{os.getpid()}-", f"-{os.getppid()}-")
+    live.mkdir()  # another run staging right now
+    dead = interim / temp_name("crm-0123").replace(f"-{os.getpid()}-", "-999999999-")
+    dead.mkdir()
+    removed = dataset_module.clear_staged(interim)
+    assert len(removed) == 3
+    assert sorted(p.name for p in interim.iterdir()) == sorted(["notes.txt", live.name])
+
+
+def test_staging_into_a_full_disk_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    folder = write_tables(tmp_path / "d", TINY)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(dataset_module.pq, "write_table", full)
+    with pytest.raises(LeadscoreError, match=r"interim: cannot write: no space left on the device"):
+        stage_dataset(folder, interim_dir=tmp_path / "interim", now=NOW)
+    assert list((tmp_path / "interim").iterdir()) == []
+
+
+def test_cache_command_lists_and_clears_the_staged_copies(tmp_path: Path, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from leadscore import config
+    from leadscore.cli import app
+
+    interim = tmp_path / "interim"
+    staged = stage_dataset(write_tables(tmp_path / "crm", TINY), interim_dir=interim, now=NOW)
+    monkeypatch.setattr(config, "INTERIM_DATA_DIR", interim)
+    listed = CliRunner().invoke(app, ["cache"], env={"COLUMNS": "300"})
+    assert listed.exit_code == 0, listed.output
+    assert staged.folder.name in listed.output and str(tmp_path / "crm") in listed.output
+    cleared = CliRunner().invoke(app, ["cache", "--clear"])
+    assert cleared.exit_code == 0, cleared.output
+    assert "Removed 1 staged copy." in cleared.output
+    assert list(interim.iterdir()) == []

@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -92,3 +93,71 @@ def test_report_renders_in_headless_chromium(report: Path, tmp_path: Path) -> No
     header = pixels[:60, :, :3].reshape(-1, 3).mean(axis=0)
     assert header[2] > header[0], "the blue page header is drawn"
     assert np.isfinite(pixels).all()
+
+
+def test_ids_are_text_on_the_page_and_never_logged_to_mlflow(
+    report: Path, registry: Path, tmp_path: Path, monkeypatch
+) -> None:
+    import mlflow
+
+    from leadscore.io import write_table
+    from leadscore.modeling.tracking import find_run
+
+    scores = pd.read_csv(report.parent / "scores.csv", dtype={"lead_id": str, "account_id": str})
+    scores.loc[scores["rank"] == 1, "lead_id"] = "0000667"
+    scores.loc[scores["rank"] == 2, "account_id"] = "0042"
+    write_table(scores, tmp_path / "scores.csv")
+    (tmp_path / "drift.csv").write_bytes((report.parent / "drift.csv").read_bytes())
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{registry / 'mlflow.db'}")
+    out = tmp_path / "page.html"
+    made = CliRunner().invoke(
+        app, ["report", "--scores", str(tmp_path / "scores.csv"), "--out", str(out)]
+    )
+    assert made.exit_code == 0, made.output
+    assert "without the top leads" in " ".join(made.output.split())
+    page = out.read_text(encoding="utf-8")
+    assert "<td>0000667</td>" in page and "<td>667</td>" not in page
+
+    run, _ = find_run(None)
+    logged = mlflow.artifacts.download_artifacts(
+        run_id=run.info.run_id,
+        artifact_path="report/leadscore_report.html",
+        dst_path=str(tmp_path / "logged"),
+    )
+    logged_page = Path(logged).read_text(encoding="utf-8")
+    assert "Data drift since training" in logged_page and "Grade grid A1–D4" in logged_page
+    assert "Top 20 leads" not in logged_page
+    top = scores.sort_values("rank").head(20)
+    for lead_id in top["lead_id"]:
+        assert lead_id not in logged_page, lead_id
+
+
+def test_report_refuses_to_write_over_its_scores(tmp_path: Path) -> None:
+    scores = tmp_path / "scores.csv"
+    scores.write_text("lead_id,rank\nL1,1\n")
+    result = CliRunner().invoke(app, ["report", "--scores", str(scores), "--out", str(scores)])
+    assert result.exit_code == 1
+    assert "--out" in str(result.exception) and "over --scores" in str(result.exception)
+    assert scores.read_text() == "lead_id,rank\nL1,1\n"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "no such scores file"),
+        (b"lead_id,probability\nL1,0.5\n", "no column as_of, rank"),
+        (b"\xff\xfe\x00\x00garbage", "cannot be read as a scores file"),
+    ],
+)
+def test_a_bad_scores_file_is_a_clear_error(
+    tmp_path: Path, content: bytes | None, message: str
+) -> None:
+    from leadscore.errors import LeadscoreError
+    from leadscore.report import read_scores
+
+    path = tmp_path / "scores.csv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(LeadscoreError, match=message) as caught:
+        read_scores(path)
+    assert str(path) in str(caught.value)

@@ -9,7 +9,8 @@ raise one :class:`~leadscore.errors.DataValidationError` listing every problem:
 - :func:`load_dataset` returns the five tables in memory (:class:`Dataset`);
 - :func:`stage_dataset` streams the large tables (events, account events) in batches into
   validated Parquet files under ``data/interim`` for DuckDB to aggregate out of core, so memory
-  stays bounded whatever the number of events. Staging is cached by the inputs' content hash.
+  stays bounded whatever the number of events. Staging is cached by the inputs' content hash;
+  the cache is bounded (:func:`prune_staged`) and can be cleared (:func:`clear_staged`).
 
 Examples
 --------
@@ -26,9 +27,11 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,9 +43,17 @@ import pyarrow.parquet as pq
 from leadscore import config
 from leadscore.contract import TABLES, Table
 from leadscore.errors import DataValidationError, LeadscoreError
-from leadscore.io import frame_to_arrow, update_hash
+from leadscore.io import (
+    frame_to_arrow,
+    os_error_message,
+    remove_stale_temps,
+    temp_name,
+    temp_target,
+    update_hash,
+)
 from leadscore.readers import find_table_file, iter_table_batches
 from leadscore.validation import (
+    DATE_ORDER_TOLERANCE,
     DEFAULT_MAX_ORPHAN_SHARE,
     Problem,
     empty_frame,
@@ -59,7 +70,12 @@ BATCH_ROWS = 2_000_000
 SMALL_TABLES = ("leads", "accounts", "outcomes")
 #: Large tables and the table their ids must exist in.
 LARGE_TABLES = {"events": ("lead_id", "leads"), "account_events": ("account_id", "accounts")}
-_STAGING_VERSION = 1
+# 2: e-mail addresses are staged as their domain only.
+_STAGING_VERSION = 2
+#: Staged copies kept in the interim folder at most (the least recently used go first).
+MAX_STAGED_COPIES = 4
+#: A staged copy used this recently is never removed: another run may still be reading it.
+IN_USE_SECONDS = 3600
 
 
 @dataclass
@@ -158,6 +174,33 @@ def _check_outcomes(outcomes: pd.DataFrame, file: str) -> tuple[pd.DataFrame, li
         )
         outcomes = outcomes.sort_values(["lead_id", "converted_at"]).drop_duplicates("lead_id")
     return outcomes.sort_values("lead_id", kind="stable").reset_index(drop=True), problems
+
+
+def _check_conversion_dates(
+    outcomes: pd.DataFrame, leads: pd.DataFrame, file: str
+) -> list[Problem]:
+    """Conversions dated before the lead was created (a contact re-created after the deal?)."""
+    created_at = outcomes["lead_id"].map(leads.set_index("lead_id")["created_at"])
+    early = outcomes["converted_at"] < created_at - DATE_ORDER_TOLERANCE
+    early = early.fillna(False).to_numpy(dtype=bool)
+    if not early.any():
+        return []
+    message = (
+        f"converted_at is more than {DATE_ORDER_TOLERANCE.days} day before the lead's created_at "
+        "in leads: these leads count as converted before they existed, so they are never scored "
+        "nor used for training"
+    )
+    return [
+        Problem(
+            "warning",
+            "outcomes",
+            file,
+            "converted_at",
+            message,
+            int(early.sum()),
+            example_values(outcomes.loc[early, "lead_id"]),
+        )
+    ]
 
 
 def _check_lead_accounts(leads: pd.DataFrame, accounts: pd.DataFrame, file: str) -> list[Problem]:
@@ -261,6 +304,7 @@ def _validate(
         problems += [found] if found else []
         small["outcomes"], found = _check_outcomes(outcomes[~orphan], file_of("outcomes"))
         problems += found
+        problems += _check_conversion_dates(small["outcomes"], small["leads"], file_of("outcomes"))
 
     if strict:
         problems = [dataclasses.replace(p, severity="error") for p in problems]
@@ -394,25 +438,46 @@ def stage_dataset(
     The result lives in ``interim_dir/<folder name>-<fingerprint>/`` and is reused while the
     input files are unchanged. Validation is the same as :func:`load_dataset`'s; only the large
     tables are streamed in batches instead of being held in memory.
+
+    Only what the features need is staged: e-mail addresses are reduced to their domain
+    (``@example.com``), which is all :func:`leadscore.features.explicit.email_domain_type` reads.
+
+    Each run stages into a temporary folder of its own and renames it into place, so runs on the
+    same new data at once all succeed (the first rename wins; the others use its copy). The cache
+    is bounded: after staging, older copies of the same source folder are removed, and at most
+    :data:`MAX_STAGED_COPIES` copies are kept, the least recently used removed first; a copy used
+    within :data:`IN_USE_SECONDS` is never removed. :func:`clear_staged` removes them all.
+
+    Raises
+    ------
+    LeadscoreError
+        When the folder does not exist or the staged copy cannot be written (naming the interim
+        folder and why: no space left, permission denied ...).
+    DataValidationError
+        Listing every error found, when any table breaks the contract.
     """
     data_dir = Path(data_dir)
     interim_dir = Path(interim_dir) if interim_dir is not None else config.INTERIM_DATA_DIR
     key = fingerprint(data_dir, max_orphan_share=max_orphan_share, strict=strict)
     folder = interim_dir / f"{data_dir.resolve().name}-{key[:12]}"
-    manifest = folder / "manifest.json"
-    if manifest.is_file():
-        return _read_staged(folder)
+    if (folder / "manifest.json").is_file():
+        with contextlib.suppress(FileNotFoundError):  # else pruned meanwhile: stage anew
+            return _use_staged(folder)
 
     if not data_dir.is_dir():
         raise LeadscoreError(f"{data_dir}: no such data folder.")
-    interim_dir.mkdir(parents=True, exist_ok=True)
-    staging = interim_dir / f".{folder.name}.tmp"
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    try:
+        interim_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(interim_dir, folder.name)
+        staging = interim_dir / temp_name(folder.name)
+        staging.mkdir()
+    except OSError as exc:
+        raise LeadscoreError(_staging_error(exc, interim_dir)) from None
     sink = _ParquetSink(staging)
     try:
         small, _files, problems = _validate(data_dir, now, max_orphan_share, strict, sink)
         sink.close()
+        small["leads"] = small["leads"].assign(email=email_domains(small["leads"]["email"]))
         for name, frame in small.items():
             pq.write_table(frame_to_arrow(frame), staging / f"{name}.parquet")
         for name in LARGE_TABLES:
@@ -434,13 +499,132 @@ def stage_dataset(
             "problems": [vars(p) for p in problems],
         }
         (staging / "manifest.json").write_text(json.dumps(manifest_data, indent=2))
-        shutil.rmtree(folder, ignore_errors=True)
-        staging.rename(folder)
+        _move_into_place(staging, folder)
+    except OSError as exc:
+        sink.close()
+        shutil.rmtree(staging, ignore_errors=True)
+        if exc.filename is not None and interim_dir.resolve() not in Path(exc.filename).parents:
+            raise  # not a failure to write the staged copy
+        raise LeadscoreError(_staging_error(exc, interim_dir)) from None
     except BaseException:
         sink.close()
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    staged = _use_staged(folder)
+    prune_staged(interim_dir, keep=folder)
+    return staged
+
+
+def email_domains(emails: pd.Series) -> pd.Series:
+    """Reduce e-mail addresses to ``@domain`` (lower case); anything else becomes missing.
+
+    Examples
+    --------
+    >>> email_domains(pd.Series([" Anna.M@Brandt.DE", "no address", None])).tolist()
+    ['@brandt.de', <NA>, <NA>]
+    """
+    text = emails.astype("string").str.strip().str.lower()
+    return text.str.extract(r"(@[^@\s]+)$")[0].rename(emails.name)
+
+
+def _staging_error(exc: OSError, interim_dir: Path) -> str:
+    reason = os_error_message(exc, interim_dir) or f"{interim_dir}: cannot write ({exc})."
+    return f"{reason} (the staged copy of the data goes there; set LEADSCORE_HOME elsewhere)"
+
+
+def _move_into_place(staging: Path, folder: Path) -> None:
+    """Rename a finished staging folder to ``folder``; if another run got there first, keep its."""
+    if folder.is_dir() and not (folder / "manifest.json").is_file():
+        shutil.rmtree(folder, ignore_errors=True)  # a broken copy: no run writes into it
+    try:
+        staging.rename(folder)
+    except OSError:
+        if not (folder / "manifest.json").is_file():
+            raise
+        shutil.rmtree(staging, ignore_errors=True)  # same inputs, same content: use theirs
+
+
+def _use_staged(folder: Path) -> StagedDataset:
+    """Mark a staged copy as used now (see :func:`prune_staged`), then read it."""
+    with contextlib.suppress(OSError):
+        os.utime(folder)
     return _read_staged(folder)
+
+
+def staged_copies(interim_dir: str | Path | None = None) -> pd.DataFrame:
+    """The staged copies in ``interim_dir``: folder, source, megabytes and last use.
+
+    Only folders written by :func:`stage_dataset` (with its manifest) are listed; anything
+    else in the folder is not the cache's and is never touched.
+    """
+    interim_dir = Path(interim_dir) if interim_dir is not None else config.INTERIM_DATA_DIR
+    rows = []
+    for manifest in sorted(interim_dir.glob("*/manifest.json")) if interim_dir.is_dir() else ():
+        try:
+            content = json.loads(manifest.read_text())
+            folder = manifest.parent
+            size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
+            used = folder.stat().st_mtime
+        except (OSError, ValueError):
+            continue  # removed meanwhile, or not a manifest of ours
+        if not isinstance(content, dict) or not {"fingerprint", "source"} <= content.keys():
+            continue
+        rows.append(
+            {
+                "folder": folder,
+                "source": content["source"],
+                "megabytes": size / 1e6,
+                "last_used": pd.Timestamp(used, unit="s", tz="UTC"),
+            }
+        )
+    columns = ["folder", "source", "megabytes", "last_used"]
+    return pd.DataFrame(rows, columns=columns).sort_values("last_used", ascending=False)
+
+
+def prune_staged(interim_dir: str | Path | None = None, keep: Path | None = None) -> list[Path]:
+    """Bound the staging cache; returns the staged copies removed.
+
+    Keeps the most recently used copy of each source folder and at most
+    :data:`MAX_STAGED_COPIES` copies in all; ``keep`` and any copy used within
+    :data:`IN_USE_SECONDS` always stay.
+    """
+    copies = staged_copies(interim_dir)
+    in_use = copies["last_used"] >= pd.Timestamp.now(tz="UTC") - pd.Timedelta(
+        seconds=IN_USE_SECONDS
+    )
+    newest_of_source = ~copies["source"].duplicated()  # sorted by last use, newest first
+    beyond_cap = pd.Series(range(len(copies)), index=copies.index) >= MAX_STAGED_COPIES
+    spare = (~newest_of_source | beyond_cap) & ~in_use
+    if keep is not None:
+        spare &= copies["folder"].map(Path.resolve) != Path(keep).resolve()
+    return [folder for folder in copies.loc[spare, "folder"] if _remove_staged(folder)]
+
+
+def clear_staged(interim_dir: str | Path | None = None) -> list[Path]:
+    """Remove every staged copy and the staging leftovers of killed runs; returns what went.
+
+    Temporary folders of runs still staging are left alone, and so is anything in the folder
+    that :func:`stage_dataset` did not write.
+    """
+    interim_dir = Path(interim_dir) if interim_dir is not None else config.INTERIM_DATA_DIR
+    removed = [f for f in staged_copies(interim_dir)["folder"] if _remove_staged(f)]
+    for folder in removed:
+        removed += remove_stale_temps(interim_dir, folder.name)
+    if interim_dir.is_dir():
+        for leftover in interim_dir.glob(".*.tmp"):
+            if (target := temp_target(leftover.name)) is not None:
+                removed += remove_stale_temps(interim_dir, target)
+    return list(dict.fromkeys(removed))
+
+
+def _remove_staged(folder: Path) -> bool:
+    """Remove the manifest first, so the copy stops counting as staged at once."""
+    try:
+        (folder / "manifest.json").unlink()
+    except OSError:
+        return False
+    shutil.rmtree(folder, ignore_errors=True)
+    return True
 
 
 def _read_staged(folder: Path) -> StagedDataset:

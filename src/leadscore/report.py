@@ -5,20 +5,24 @@ the model comparison, ROC / gains / calibration charts, the grade grid A1-D4, th
 hand-set versus learned, the global SHAP summary, the top 20 leads with their reasons (lead ids
 only), drift indicators between the training period and the scoring date, and the run id.
 Images are embedded, so the file can be mailed or opened offline. No personal data: the page
-holds lead ids, never e-mails or names.
+holds lead ids, never e-mails or names; ids are read as text (``0000667`` stays as it is). The
+copy logged to MLflow (:func:`log_report`) leaves out the top leads, so no lead id is logged.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
 import pandas as pd
+import pyarrow as pa
 
 from leadscore.drift import retrain_advice
+from leadscore.errors import LeadscoreError
 from leadscore.io import atomic_path
 from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES
 from leadscore.modeling.evaluate import METRIC_TITLES
@@ -67,12 +71,21 @@ def _grade_grid(grades: pd.DataFrame) -> pd.DataFrame:
 
 
 def gather(run_id: str | None = None, scores: Path | None = None) -> ReportData:
-    """Read the run (default: the champion's) and the scores file (optional)."""
+    """Read the run (default: the champion's) and the scores file (optional).
+
+    The drift table ``drift.csv`` next to the scores file is shown when present.
+
+    Raises
+    ------
+    LeadscoreError
+        When ``scores`` (or its drift table) is missing or not what ``leadscore score`` writes.
+    """
     import mlflow
     from mlflow.exceptions import MlflowException
 
     from leadscore.modeling.tracking import find_run
 
+    frame = read_scores(scores) if scores is not None else None  # fails before any download
     run, version = find_run(run_id)
     run_id = run.info.run_id
     metrics = pd.DataFrame(
@@ -118,13 +131,46 @@ def gather(run_id: str | None = None, scores: Path | None = None) -> ReportData:
             data.importance = pd.read_csv(reports / "shap_importance.csv").head(15)
         if (reports / "shap_importance.png").is_file():
             data.importance_chart = _data_uri(reports / "shap_importance.png")
-    if scores is not None and Path(scores).is_file():
-        _add_scores(data, Path(scores))
+    if frame is not None:
+        _add_scores(data, frame, Path(scores))
     return data
 
 
-def _add_scores(data: ReportData, path: Path) -> None:
-    frame = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+#: Columns that are identifiers: text, never numbers (``0000667`` stays ``0000667``).
+ID_COLUMNS = {"lead_id": str, "account_id": str}
+
+
+def read_scores(path: str | Path) -> pd.DataFrame:
+    """Read a scores file written by ``leadscore score``, ids as text.
+
+    Raises
+    ------
+    LeadscoreError
+        Naming the file when it is missing, unreadable or lacks the ``rank``, ``lead_id`` or
+        ``as_of`` column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise LeadscoreError(f"{path}: no such scores file.")
+    try:
+        if path.suffix == ".parquet":
+            frame = pd.read_parquet(path)
+            frame = frame.astype({c: t for c, t in ID_COLUMNS.items() if c in frame.columns})
+        else:
+            frame = pd.read_csv(path, dtype=ID_COLUMNS)
+    except (ValueError, OSError, pa.ArrowException) as exc:  # parser and decoding errors too
+        raise LeadscoreError(
+            f"{path}: cannot be read as a scores file ({type(exc).__name__})."
+        ) from None
+    missing = sorted({"rank", "lead_id", "as_of"} - set(frame.columns))
+    if missing:
+        raise LeadscoreError(
+            f"{path}: not a scores file of 'leadscore score' (no column {', '.join(missing)})."
+        )
+    return frame
+
+
+def _add_scores(data: ReportData, frame: pd.DataFrame, path: Path) -> None:
     shown = ["rank", "lead_id", "probability", "score", "grade", "priority"]
     shown += [c for c in ("reason_1", "reason_2", "reason_3", "against_1") if c in frame.columns]
     data.top_leads = frame.sort_values("rank").head(20)[[c for c in shown if c in frame.columns]]
@@ -132,8 +178,13 @@ def _add_scores(data: ReportData, path: Path) -> None:
     data.scores_as_of = str(frame["as_of"].iloc[0]) if len(frame) else None
     drift_path = path.with_name("drift.csv")
     if drift_path.is_file():
-        data.drift = pd.read_csv(drift_path)
-        data.drift_advice = retrain_advice(data.drift)
+        try:
+            data.drift = pd.read_csv(drift_path)
+            data.drift_advice = retrain_advice(data.drift)
+        except (ValueError, KeyError, OSError) as exc:
+            raise LeadscoreError(
+                f"{drift_path}: not the drift table of 'leadscore score' ({type(exc).__name__})."
+            ) from None
 
 
 _TEMPLATE = jinja2.Environment(
@@ -165,3 +216,18 @@ def write_report(data: ReportData, out: str | Path) -> Path:
     with atomic_path(out) as tmp:
         tmp.write_text(render(data), encoding="utf-8")
     return out
+
+
+def log_report(data: ReportData, name: str = "leadscore_report.html") -> str:
+    """Log the page to its MLflow run without the top-leads section; returns the artifact path.
+
+    Lead ids are never logged to MLflow, so the logged copy leaves out the one section that
+    names leads; everything else (quality, grades, points, SHAP, drift) is the same page.
+    """
+    from mlflow import MlflowClient
+
+    without_ids = dataclasses.replace(data, top_leads=None)
+    with tempfile.TemporaryDirectory() as tmp:
+        page = write_report(without_ids, Path(tmp) / name)
+        MlflowClient().log_artifact(data.run_id, str(page), artifact_path="report")
+    return f"report/{name}"
