@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def test_lightgbm_contributions_equal_shap_tree_explainer(model, scoring) -> Non
 
     rows = scoring.frame.head(200)
     ours = contributions(model, rows)
-    explainer = shap.TreeExplainer(model.booster_.booster_)
+    explainer = shap.TreeExplainer(model.booster_)
     theirs = explainer.shap_values(model.encode(rows))
     assert np.allclose(ours[:, :-1], theirs, atol=1e-6)
     assert np.allclose(ours[:, -1], explainer.expected_value, atol=1e-6)
@@ -162,3 +163,131 @@ def test_empty_registry_and_flat_table_mismatch_are_clear_errors(data: Path, tmp
     assert "Train one first" in str(result.exception)
     result = _score(tmp_path, data, tmp_path / "s.csv", "--explain", "some")
     assert "use all, none or top:N" in str(result.exception)
+
+
+def _cli(home: Path, *args: str):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow.db'}")
+        return CliRunner().invoke(app, list(args))
+
+
+def test_the_bundle_scores_like_the_pickled_pyfunc_and_export_like_the_registry(
+    registry: Path, data: Path, tmp_path, monkeypatch
+) -> None:
+    from leadscore.modeling import tracking
+
+    assert _score(registry, data, tmp_path / "bundle.csv").exit_code == 0
+    exported = tmp_path / "champion"
+    result = _cli(registry, "export", "--out", str(exported))
+    assert result.exit_code == 0, result.output
+    result = _score(registry, data, tmp_path / "exported.csv", "--model", str(exported))
+    assert result.exit_code == 0, result.output
+    with monkeypatch.context() as patch:  # a run from before bundles: its pickled pyfunc
+        patch.setattr(tracking, "run_bundle", lambda run_id: contextlib.nullcontext(None))
+        assert _score(registry, data, tmp_path / "pyfunc.csv").exit_code == 0
+    bundle = (tmp_path / "bundle.csv").read_bytes()
+    assert bundle == (tmp_path / "pyfunc.csv").read_bytes()
+    assert bundle == (tmp_path / "exported.csv").read_bytes()
+
+
+def test_export_refuses_a_folder_of_other_files(registry: Path, tmp_path: Path) -> None:
+    out = tmp_path / "reports"
+    out.mkdir()
+    (out / "q3.xlsx").write_bytes(b"numbers")
+    result = _cli(registry, "export", "--out", str(out))
+    assert result.exit_code == 1
+    assert "not an earlier export (it holds q3.xlsx)" in " ".join(str(result.exception).split())
+    assert [p.name for p in out.iterdir()] == ["q3.xlsx"]
+
+
+def test_a_planted_pickle_is_never_loaded(registry: Path, data: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    folder = tmp_path / "model"
+    folder.mkdir()
+    planted = f"import pathlib\npathlib.Path({str(marker)!r}).touch()\n"
+    (folder / "python_model.pkl").write_bytes(
+        b"cbuiltins\nexec\n(V" + planted.replace("\n", "\\u000a").encode() + b"\ntR."
+    )
+    import pickle
+
+    pickle.loads((folder / "python_model.pkl").read_bytes())  # the payload works ...
+    assert marker.exists()
+    marker.unlink()
+    result = _score(registry, data, tmp_path / "s.csv", "--model", str(folder))
+    assert result.exit_code == 1
+    message = " ".join(str(result.exception).split())
+    assert "not a model exported by leadscore" in message and "python_model.pkl" in message
+    assert "leadscore export" in message
+    assert not marker.exists()  # ... but leadscore never runs it
+    assert not (tmp_path / "s.csv").exists()
+
+
+def test_a_folder_named_models_colon_does_not_shadow_the_registry(
+    registry: Path, data: Path, tmp_path: Path, monkeypatch
+) -> None:
+    shadow = tmp_path / "models:" / "leadscore@champion"
+    shadow.mkdir(parents=True)
+    (shadow / "MLmodel").write_text("flavors: {}\n")
+    monkeypatch.chdir(tmp_path)
+    result = _score(registry, data, tmp_path / "s.csv")
+    assert result.exit_code == 0, result.output
+    assert pd.read_csv(tmp_path / "s.csv")["model_version"].eq(1).all()
+
+
+@pytest.fixture(scope="module")
+def custom(tmp_path_factory: pytest.TempPathFactory):
+    """A champion trained with the user's own settings and points sheet."""
+    from leadscore.modeling.points import DEFAULT_POINTS
+    from leadscore.synthetic import generate
+
+    home = tmp_path_factory.mktemp("custom")
+    data = generate(home / "data", n_leads=1500, seed=4).out_dir
+    settings = home / "settings.yaml"
+    settings.write_text("icp:\n  industries: [retail, education]\n  employees: [1, 20]\n")
+    points = home / "points.yaml"
+    sheet = DEFAULT_POINTS.read_text().replace("mql_threshold: 60", "mql_threshold: 25")
+    points.write_text(sheet.replace("half_life: 14, points: 10,", "half_life: 14, points: 20,"))
+    trained = _cli(
+        home, "train", "--data", str(data), "--out-dir", str(home / "reports"),
+        "--settings", str(settings), "--points", str(points),
+    )  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    return home, data, settings, points
+
+
+def test_a_model_scores_with_the_settings_and_points_it_was_trained_with(
+    custom, tmp_path: Path, monkeypatch
+) -> None:
+    from leadscore.modeling import tracking
+
+    home, data, settings, points = custom
+    assert _score(home, data, tmp_path / "own.csv").exit_code == 0
+    given = _score(home, data, tmp_path / "given.csv", "--settings", str(settings), "--points",
+                   str(points))  # fmt: skip
+    assert given.exit_code == 0, given.output
+    assert (tmp_path / "own.csv").read_bytes() == (tmp_path / "given.csv").read_bytes()
+    with monkeypatch.context() as patch:  # what scoring did before models carried settings
+        patch.setattr(tracking, "run_bundle", lambda run_id: contextlib.nullcontext(None))
+        assert _score(home, data, tmp_path / "shipped.csv").exit_code == 0
+    own, shipped = pd.read_csv(tmp_path / "own.csv"), pd.read_csv(tmp_path / "shipped.csv")
+    assert (own["points"] != shipped["points"]).any() and own["is_mql"].sum() > shipped[
+        "is_mql"
+    ].sum()
+
+
+def test_settings_or_points_unlike_the_models_are_refused_by_name(custom, tmp_path: Path) -> None:
+    from leadscore.modeling.points import DEFAULT_POINTS
+
+    home, data, _, _ = custom
+    other = tmp_path / "other.yaml"
+    other.write_text("icp:\n  industries: [retail]\n  employees: [1, 20]\nburst_days: 3\n")
+    result = _score(home, data, tmp_path / "s.csv", "--settings", str(other))
+    assert result.exit_code == 1
+    message = " ".join(str(result.exception).split())
+    assert message.startswith(f"--settings {other}: it differs from the feature settings")
+    assert "burst_days, icp.industries;" in message
+    result = _score(home, data, tmp_path / "s.csv", "--points", str(DEFAULT_POINTS))
+    assert result.exit_code == 1
+    message = " ".join(str(result.exception).split())
+    assert "points sheet the model was trained with in rule pricing_page, mql_threshold" in message
+    assert not (tmp_path / "s.csv").exists()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from conftest import NOW
@@ -103,18 +105,137 @@ def test_no_personal_data_reaches_mlflow(built, mlflow_home: Path) -> None:
     assert "L00" not in logged  # no lead ids either
 
 
-def test_champion_exports_to_a_plain_folder(built, mlflow_home: Path) -> None:
+def test_champion_exports_a_bundle_that_scores_like_the_pyfunc(built, mlflow_home: Path) -> None:
     import lightgbm as lgb
     import mlflow
 
+    from leadscore.explain import contributions
+    from leadscore.modeling.bundle import read_bundle
     from leadscore.modeling.tracking import export_champion
 
     table, comparison = built
-    _log(built, mlflow_home)
+    run_id, _, _ = _log(built, mlflow_home)
     folder = export_champion(mlflow_home / "models" / "champion")
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "bundle.json",
+        "lightgbm.txt",
+        "manifest.json",
+    ]
     test = table.frame[table.frame["cutoff"] == comparison.split.test]
-    model = mlflow.pyfunc.load_model(str(folder / "mlflow"))
-    expected = comparison.models["lightgbm"].predict_proba(test)[:, 1]
-    assert np.allclose(model.predict(test)["probability"], expected)
+    pyfunc = mlflow.pyfunc.load_model("models:/leadscore@champion")
+    exported = read_bundle(folder)
+    assert (exported.version, exported.run_id) == ("1", run_id)
+    p = exported.model.predict_proba(test)[:, 1]
+    assert np.array_equal(p, pyfunc.predict(test)["probability"].to_numpy())
+    pickled = pyfunc.unwrap_python_model().model
+    assert np.array_equal(contributions(exported.model, test), contributions(pickled, test))
     booster = lgb.Booster(model_file=str(folder / "lightgbm.txt"))
     assert booster.num_trees() == comparison.models["lightgbm"].best_iteration_
+
+
+def test_scoring_from_the_registry_loads_the_runs_bundle_not_the_pickle(
+    built, mlflow_home: Path, monkeypatch
+) -> None:
+    import mlflow
+
+    from leadscore.modeling.predict import load_model
+
+    _, comparison = built
+    run_id, _, _ = _log(built, mlflow_home)
+    artifacts = {a.path for a in mlflow.MlflowClient().list_artifacts(run_id, "bundle")}
+    assert artifacts == {"bundle/bundle.json", "bundle/lightgbm.txt", "bundle/manifest.json"}
+
+    def no_unpickling(*args, **kwargs):
+        raise AssertionError("the pickled pyfunc was loaded")
+
+    monkeypatch.setattr(mlflow.pyfunc, "load_model", no_unpickling)
+    loaded = load_model("models:/leadscore@champion")
+    assert (loaded.version, loaded.run_id, loaded.horizon_days) == ("1", run_id, 90)
+    trained_sheet = comparison.models["hand_set_points"].sheet_
+    assert loaded.sheet == replace(trained_sheet, source="points.yaml")
+    assert loaded.settings is not None and loaded.settings.windows_days == (7, 30, 90, 365)
+    assert load_model(f"runs:/{run_id}/model").run_id == run_id
+
+
+def test_export_never_touches_files_it_does_not_own(built, mlflow_home: Path, monkeypatch) -> None:
+    from leadscore.errors import LeadscoreError
+    from leadscore.modeling import bundle, tracking
+
+    _log(built, mlflow_home)
+    foreign = mlflow_home / "mine"
+    (foreign / "notes").mkdir(parents=True)
+    (foreign / "plan.xlsx").write_bytes(b"quarterly plan")
+    with pytest.raises(
+        LeadscoreError, match=r"not an earlier export \(it holds notes, plan.xlsx\)"
+    ):
+        tracking.export_champion(foreign)
+    assert (foreign / "plan.xlsx").read_bytes() == b"quarterly plan"
+    assert sorted(p.name for p in foreign.iterdir()) == ["notes", "plan.xlsx"]
+
+    out = mlflow_home / "models" / "champion"
+    tracking.export_champion(out)
+    (out / "README.txt").write_text("our notes on the model")
+    (out / "history").mkdir()
+    (out / "history" / "v0.txt").write_text("kept")
+    first = {name: (out / name).read_bytes() for name in bundle.BUNDLE_FILES}
+
+    def crash(folder, loaded):
+        (Path(folder) / "lightgbm.txt").write_text("half a model")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(bundle, "write_bundle", crash)
+    with pytest.raises(OSError, match="No space left"):
+        tracking.export_champion(out)
+    assert {name: (out / name).read_bytes() for name in bundle.BUNDLE_FILES} == first
+    assert not list(out.parent.glob(".champion.export-*")), "no staging folder left behind"
+    monkeypatch.undo()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{mlflow_home / 'mlflow.db'}")
+
+    tracking.export_champion(out)  # replacing an earlier export
+    assert (out / "README.txt").read_text() == "our notes on the model"
+    assert (out / "history" / "v0.txt").read_text() == "kept"
+    assert bundle.read_bundle(out).version == "1"
+
+
+def test_export_replaces_an_export_from_before_bundles(built, mlflow_home: Path) -> None:
+    from leadscore.modeling.bundle import read_bundle
+    from leadscore.modeling.tracking import export_champion
+
+    _log(built, mlflow_home)
+    out = mlflow_home / "old"
+    (out / "mlflow").mkdir(parents=True)
+    (out / "mlflow" / "MLmodel").write_text("flavors: {}\n")
+    (out / "mlflow" / "python_model.pkl").write_bytes(b"pickle")
+    (out / "lightgbm.txt").write_text("old trees")
+    (out / "notes.md").write_text("mine")
+    export_champion(out)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "bundle.json",
+        "lightgbm.txt",
+        "manifest.json",
+        "notes.md",
+    ]
+    assert read_bundle(out).version == "1"
+
+
+def test_the_logged_input_example_holds_types_not_values() -> None:
+    from leadscore.modeling.tracking import _input_example
+
+    rng = np.random.default_rng(2)
+    n = 300
+    table = pd.DataFrame(
+        {
+            "lead_id": [f"L{i}" for i in range(n)],
+            "visits_30d": rng.poisson(3, n).astype("int64"),
+            "revenue": rng.lognormal(10, 1, n),
+            "is_customer": rng.random(n) < 0.3,
+            "country": rng.choice(["DE", "AT", "CH"], n),
+            "label": (rng.random(n) < 0.3).astype(int),
+        }
+    )
+    model = LightGBMModel(n_estimators=5).fit(table, table["label"])
+    example = _input_example(model, table)
+    assert list(example.columns) == model.features_
+    assert example.dtypes.drop("country").equals(table[model.features_].dtypes.drop("country"))
+    assert example.iloc[0].tolist() == [0, 0.0, False, "example"]  # no lead's values
+    assert model.predict_proba(example).shape == (1, 2)

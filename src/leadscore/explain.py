@@ -59,9 +59,8 @@ def family_groups(features: list[str], family_of: Mapping[str, str]) -> FamilyGr
 
 def contributions(model: LightGBMModel, X: pd.DataFrame) -> np.ndarray:
     """Per-feature SHAP values and the base value (last column), in log-odds."""
-    booster = model.booster_.booster_
     encoded = model.encode(X)
-    return booster.predict(encoded, pred_contrib=True, num_iteration=model.best_iteration_)
+    return model.booster_.predict(encoded, pred_contrib=True, num_iteration=model.best_iteration_)
 
 
 def grouped_contributions(

@@ -24,7 +24,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -34,9 +34,10 @@ from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError
 from leadscore.explain import family_groups, grouped_contributions, strongest
 from leadscore.flat_table import TableTyper
-from leadscore.modeling.points import PointsModel, PointsSheet
+from leadscore.modeling.points import PointsModel, PointsSheet, load_points_sheet
 from leadscore.modeling.train import NON_FEATURES, LightGBMModel
 from leadscore.reasons import ReasonWriter
+from leadscore.settings import SETTING_KEYS, Settings, load_settings
 
 #: Priority by share of the scored leads, best first: (name, upper rank percentile).
 PRIORITY_BANDS = (("very high", 0.05), ("high", 0.20), ("medium", 0.50), ("low", 1.0))
@@ -46,7 +47,11 @@ _ID_COLUMNS = ("lead_id", "account_id", "cutoff")
 
 @dataclass
 class LoadedModel:
-    """A scoring model and where it came from."""
+    """A scoring model, where it came from and what it was trained with.
+
+    ``settings`` and ``sheet`` are the feature settings and points sheet of the training run
+    (None for a model from before bundles, or a flat-table model trained without a sheet).
+    """
 
     model: LightGBMModel
     typer: TableTyper | None
@@ -54,40 +59,68 @@ class LoadedModel:
     source: str
     run_id: str | None = None
     reference: DriftReference | None = None
+    settings: Settings | None = None
+    sheet: PointsSheet | None = None
+    horizon_days: int | None = None
+    name: str = "leadscore"
+
+
+class TrainedWithOtherError(LeadscoreError):
+    """Settings or a points sheet given for scoring that differ from the model's own."""
+
+
+#: URI schemes resolved through MLflow; anything else is a folder.
+_URI_SCHEMES = ("models:/", "runs:/")
 
 
 def load_model(uri: str) -> LoadedModel:
-    """Load ``models:/NAME@ALIAS``, ``models:/NAME/VERSION``, a run's model or a folder.
+    """Load ``models:/NAME@ALIAS``, ``models:/NAME/VERSION``, ``runs:/RUN/model`` or a folder.
 
-    A folder may be what ``leadscore export`` wrote (``models/champion``) or an MLflow model
-    folder. Raises a clear error when the registry has no such model.
+    Nothing is unpickled. A folder must be a bundle written by ``leadscore export`` (checked
+    against its manifest of SHA-256 hashes before anything is read, see
+    :mod:`leadscore.modeling.bundle`). A registry or run URI loads the bundle its training run
+    logged; only a run from before bundles falls back to its MLflow pyfunc (the user's own
+    registry). URIs are recognised before folders, so a folder named ``models:`` in the
+    working directory changes nothing.
+
+    Raises
+    ------
+    LeadscoreError
+        When the registry has no such model, or the folder is not an intact export.
     """
+    from leadscore.modeling.bundle import read_bundle
+
+    if not uri.startswith(_URI_SCHEMES):
+        return read_bundle(Path(uri), source=uri)
     import mlflow
     from mlflow.exceptions import MlflowException
 
-    from leadscore.modeling.tracking import tracking_uri
+    from leadscore.modeling.tracking import run_bundle, tracking_uri
 
     mlflow.set_tracking_uri(tracking_uri())
-    folder = Path(uri)
-    if folder.is_dir() and (folder / "mlflow").is_dir():
-        folder = folder / "mlflow"
-    location = str(folder) if folder.is_dir() else uri
-    version, run_id = "local", None
     try:
         if uri.startswith("models:/"):
             version, run_id = _registry_version(uri)
-        loaded = mlflow.pyfunc.load_model(location)
+        else:
+            version, run_id = "local", uri.removeprefix("runs:/").partition("/")[0]
+        with run_bundle(run_id) as folder:
+            if folder is not None:
+                loaded = read_bundle(folder, source=uri)
+                loaded.version, loaded.run_id = version, run_id
+                return loaded
+        pyfunc = mlflow.pyfunc.load_model(uri)  # a run from before bundles: the user's own
     except MlflowException as exc:
         raise LeadscoreError(
             f"no model at {uri} (tracking store {tracking_uri()}): {_first_line(exc)} "
             "Train one first ('leadscore train', which registers 'leadscore' and sets the "
             "'champion' alias) or pass --model."
         ) from None
-    except OSError:
-        raise LeadscoreError(f"no model at {uri}: not a registry URI or a model folder.") from None
-    wrapper = loaded.unwrap_python_model()
-    if version == "local":
-        run_id = loaded.metadata.run_id
+    except OSError as exc:  # e.g. the run's artifact folder was moved or deleted
+        raise LeadscoreError(
+            f"the files of {uri} cannot be read ({exc.strerror or exc}) from the tracking store "
+            f"{tracking_uri()}."
+        ) from None
+    wrapper = pyfunc.unwrap_python_model()
     return LoadedModel(
         wrapper.model,
         getattr(wrapper, "typer", None),
@@ -109,6 +142,70 @@ def _registry_version(uri: str) -> tuple[str, str]:
         name, _, number = name.partition("/")
         found = client.get_model_version(name, number)
     return str(found.version), found.run_id
+
+
+def model_settings(loaded: LoadedModel, given: str | Path | None = None) -> Settings:
+    """The feature settings to score with: the model's own; ``given`` only if it agrees.
+
+    Raises
+    ------
+    TrainedWithOtherError
+        When ``given`` differs from the settings the model was trained with, naming the keys.
+    """
+    chosen = load_settings(given) if given is not None else None
+    if loaded.settings is None:
+        return chosen if chosen is not None else load_settings()
+    if chosen is not None:
+        _same_as_trained(loaded.settings, chosen, "feature settings")
+    return loaded.settings
+
+
+def model_sheet(loaded: LoadedModel, given: str | Path | None = None) -> PointsSheet | None:
+    """The points sheet to score with: the model's own; ``given`` only if it agrees.
+
+    A model without a sheet (from before bundles, or a flat-table model trained without one)
+    uses ``given``, or for event data the shipped sheet.
+    """
+    chosen = load_points_sheet(given) if given is not None else None
+    if loaded.sheet is None:
+        if chosen is None and loaded.typer is None:
+            return load_points_sheet()
+        return chosen
+    if chosen is not None:
+        _same_as_trained(loaded.sheet, chosen, "points sheet")
+    return loaded.sheet
+
+
+def _same_as_trained(trained, given, what: str) -> None:
+    """Refuse ``given`` when it differs from ``trained`` (their source files aside)."""
+    differing = _differences(trained, given)
+    if differing:
+        raise TrainedWithOtherError(
+            f"it differs from the {what} the model was trained with in {', '.join(differing)}; "
+            f"leave it out to score with the model's own {what}, or retrain with it."
+        )
+
+
+def _differences(trained: Settings | PointsSheet, given: Settings | PointsSheet) -> list[str]:
+    """Settings keys (as in the file) or points rules and keys that differ.
+
+    >>> from leadscore.modeling.points import with_points
+    >>> sheet = load_points_sheet()
+    >>> _differences(sheet, with_points(sheet, {"pricing_page": 25}))
+    ['rule pricing_page']
+    """
+    out = []
+    for field in fields(trained):
+        ours, theirs = getattr(trained, field.name), getattr(given, field.name)
+        if field.name == "source" or ours == theirs:
+            continue
+        if field.name == "rules":
+            ours, theirs = {r.name: r for r in ours}, {r.name: r for r in theirs}
+            changed = [n for n in {**ours, **theirs} if ours.get(n) != theirs.get(n)]
+            out += [f"rule {name}" for name in changed]
+        else:
+            out.append(SETTING_KEYS.get(field.name, field.name))
+    return out
 
 
 def _first_line(exc: Exception) -> str:

@@ -8,17 +8,25 @@ would return 0/1 labels). The model is registered as ``leadscore``; the ``champi
 to it when promoted or when it beats the current champion's held-out ROC AUC on the same kind
 of data (never automatically when the leakage audit flagged a column).
 
-Nothing personal is logged: the input example holds feature values only (no ids, e-mails,
-names or titles).
+Nothing of a lead is logged: the input example is one made-up row of the model's input types
+(0, "example", 2000-01-01), parameters and tags hold settings, dates and hashes, and the
+artifacts hold aggregates (metrics, points per bin, column types), never rows.
+
+Every run also logs a model bundle (artifacts ``bundle/``, see :mod:`leadscore.modeling.bundle`):
+LightGBM's text model and JSON metadata, with the feature settings and points sheet of the run.
+Scoring and ``leadscore export`` load that bundle, never the pickled pyfunc, which stays for
+MLflow's own tools (serving, ``spark_udf``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import subprocess
 import tempfile
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,12 +36,16 @@ from leadscore import config
 from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError
 from leadscore.flat_table import TableTyper
+from leadscore.io import neutralise_formulas
 from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES, Comparison
 from leadscore.modeling.train import LightGBMModel
+from leadscore.settings import Settings
 
 MODEL_NAME = "leadscore"
 CHAMPION = "champion"
 EXPERIMENT = "leadscore"
+#: Where a training run keeps its model bundle among its artifacts.
+BUNDLE_ARTIFACT = "bundle"
 
 
 def tracking_uri() -> str:
@@ -88,19 +100,42 @@ def _pyfunc_class():
     return LeadScorePyfunc
 
 
+#: Stand-ins for the values of text columns in the logged input example, by column kind.
+_STAND_IN_TEXT = {"numeric": "0", "boolean": "no", "date": "2000-01-01", "category": "example"}
+_STAND_IN_DAY = pd.Timestamp("2000-01-01")
+
+
+def _stand_in(column: pd.Series, kind: str) -> pd.Series:
+    """One value of ``column``'s type that belongs to no lead (0, False, 2000-01-01 ...)."""
+    dtype = column.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return pd.Series([False], dtype=dtype)
+    if pd.api.types.is_numeric_dtype(dtype):
+        return pd.Series([0], dtype=dtype)
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return pd.Series([_STAND_IN_DAY.tz_localize(getattr(dtype, "tz", None))], dtype=dtype)
+    text_dtype = dtype if pd.api.types.is_string_dtype(dtype) else object
+    return pd.Series([_STAND_IN_TEXT[kind]], dtype=text_dtype)
+
+
 def _input_example(
     model: LightGBMModel, table: pd.DataFrame, typer: TableTyper | None = None
 ) -> pd.DataFrame:
+    """One made-up row with the model input's columns and types, holding no lead's values.
+
+    MLflow stores the example with the model; real rows would put e-mails, names or a
+    company's figures into the registry. Event mode: the features; flat mode: the raw columns
+    the model reads (text stays text, so the signature accepts the export as it comes).
+    """
     if typer is not None:
-        # Raw flat-table columns: each column's most common value, so no row of a real lead
-        # (whose free-text fields could identify them) is stored.
-        columns = [*typer.kinds_, *([typer.time_col] if typer.time_col else [])]
-        modes = {c: table[c].dropna().mode().iloc[0] for c in columns if table[c].notna().any()}
-        return pd.DataFrame([modes] * 5, columns=columns)
-    example = table[model.features_].head(5).copy()
-    for name in model.categories_:
-        example[name] = example[name].astype(object)  # plain strings for the signature
-    return example.reset_index(drop=True)
+        kinds = dict(typer.kinds_)
+        if typer.time_col and typer.time_col in table.columns:
+            kinds[typer.time_col] = "date"
+    else:
+        kinds = {
+            name: "category" if name in model.categories_ else "numeric" for name in model.features_
+        }
+    return pd.DataFrame({name: _stand_in(table[name], kind) for name, kind in kinds.items()})
 
 
 def log_comparison(
@@ -112,8 +147,12 @@ def log_comparison(
     files: dict[str, Path],
     catalogue: pd.DataFrame,
     promote: bool = False,
+    settings: Settings | None = None,
 ) -> tuple[str, str, bool]:
     """Log the comparison as one MLflow run and register the LightGBM model.
+
+    ``settings`` are the feature settings the table was built with (default: the shipped
+    ones); the run's model bundle carries them, and the hand-set points sheet, for scoring.
 
     Returns
     -------
@@ -163,7 +202,8 @@ def log_comparison(
         with tempfile.TemporaryDirectory() as tmp:
             name = "feature_catalogue.csv" if comparison.typer is None else "column_types.csv"
             catalogue_path = Path(tmp) / name
-            catalogue.to_csv(catalogue_path, index=False)
+            # Headers such as "=Lead Source+0" reach it: safe to open in a spreadsheet.
+            neutralise_formulas(catalogue).to_csv(catalogue_path, index=False)
             mlflow.log_artifact(str(catalogue_path), artifact_path="reports")
         example = _input_example(model, table, comparison.typer)
         pyfunc = _pyfunc_class()(model, comparison.typer, comparison.drift_reference)
@@ -180,7 +220,8 @@ def log_comparison(
                 pip_requirements=_requirements(),
                 registered_model_name=MODEL_NAME,
             )
-    version = str(info.registered_model_version)
+        version = str(info.registered_model_version)
+        _log_bundle(comparison, version, run.info.run_id, horizon_days, settings)
     client = MlflowClient()
     mode = "events" if comparison.typer is None else "flat_table"
     leaky = comparison.audit is not None and bool(comparison.audit["flagged"].any())
@@ -189,6 +230,56 @@ def log_comparison(
     if promoted:
         client.set_registered_model_alias(MODEL_NAME, CHAMPION, version)
     return run.info.run_id, version, promoted
+
+
+def _log_bundle(
+    comparison: Comparison,
+    version: str,
+    run_id: str,
+    horizon_days: int | None,
+    settings: Settings | None,
+) -> None:
+    import mlflow
+
+    from leadscore.modeling.bundle import write_bundle
+    from leadscore.modeling.predict import LoadedModel
+    from leadscore.settings import load_settings
+
+    hand = comparison.models.get("hand_set_points")
+    events = comparison.typer is None
+    loaded = LoadedModel(
+        model=comparison.models["lightgbm"],
+        typer=comparison.typer,
+        version=version,
+        source=f"runs:/{run_id}/{BUNDLE_ARTIFACT}",
+        run_id=run_id,
+        reference=comparison.drift_reference,
+        settings=(settings or load_settings()) if events else None,
+        sheet=hand.sheet_ if hand is not None else None,
+        horizon_days=horizon_days,
+        name=MODEL_NAME,
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_bundle(Path(tmp) / BUNDLE_ARTIFACT, loaded)
+        mlflow.log_artifacts(str(folder), artifact_path=BUNDLE_ARTIFACT)
+
+
+@contextlib.contextmanager
+def run_bundle(run_id: str) -> Iterator[Path | None]:
+    """A temporary copy of the run's model bundle, or None for a run from before bundles."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    mlflow.set_tracking_uri(tracking_uri())
+    if not any(a.path == BUNDLE_ARTIFACT for a in MlflowClient().list_artifacts(run_id)):
+        yield None
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        yield Path(
+            mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=BUNDLE_ARTIFACT, dst_path=tmp
+            )
+        )
 
 
 def _ensure_experiment() -> None:
@@ -228,27 +319,66 @@ def _requirements() -> list[str]:
 
 
 def export_champion(out_dir: str | Path) -> Path:
-    """Copy the champion to ``out_dir``: the MLflow model folder and LightGBM's text model.
+    """Write the champion's model bundle to ``out_dir`` (LightGBM's text model, JSON, manifest).
 
-    Scoring then works from a plain folder (``mlflow.pyfunc.load_model(out_dir / "mlflow")``)
-    and the booster can be read by any LightGBM (``out_dir / "lightgbm.txt"``).
+    ``out_dir`` must be new, empty or an earlier export. Only the bundle's own files are
+    replaced (an earlier export's other files and subfolders stay), and only after the new
+    bundle was written and checked in a staging folder next to it: a failure before that leaves
+    the earlier export as it was. Scoring loads the folder with ``--model``; any LightGBM reads
+    ``out_dir / "lightgbm.txt"``.
+
+    Raises
+    ------
+    LeadscoreError
+        When ``out_dir`` is a file, or a folder holding files that are not an earlier export.
+    mlflow.exceptions.MlflowException
+        When the registry has no champion.
     """
     import shutil
 
-    import mlflow
+    from leadscore.modeling.bundle import BUNDLE_FILES, read_bundle, write_bundle
+    from leadscore.modeling.predict import load_model
 
-    mlflow.set_tracking_uri(tracking_uri())
     out_dir = Path(out_dir)
-    staging = out_dir.with_name(f".{out_dir.name}.tmp")
-    shutil.rmtree(staging, ignore_errors=True)
-    mlflow.artifacts.download_artifacts(
-        artifact_uri=f"models:/{MODEL_NAME}@{CHAMPION}", dst_path=str(staging / "mlflow")
-    )
-    model = mlflow.pyfunc.load_model(str(staging / "mlflow")).unwrap_python_model().model
-    model.booster_.booster_.save_model(str(staging / "lightgbm.txt"))
-    shutil.rmtree(out_dir, ignore_errors=True)
-    staging.rename(out_dir)
+    owned = _owned_by_export(out_dir)
+    loaded = load_model(f"models:/{MODEL_NAME}@{CHAMPION}")
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.export-", dir=out_dir.parent))
+    try:
+        read_bundle(write_bundle(staging, loaded))  # what scoring will read, checked once
+        out_dir.mkdir(exist_ok=True)
+        for name in BUNDLE_FILES:  # the manifest last: it vouches for the files before it
+            os.replace(staging / name, out_dir / name)
+        for name in sorted(set(owned) - set(BUNDLE_FILES)):  # an export from before bundles
+            path = out_dir / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
     return out_dir
+
+
+def _owned_by_export(out_dir: Path) -> tuple[str, ...]:
+    """The entries of ``out_dir`` an export may replace; refuses a folder of other files."""
+    from leadscore.modeling.bundle import BUNDLE_FILES, MODEL_FILE, is_bundle
+
+    if out_dir.exists() and not out_dir.is_dir():
+        raise LeadscoreError(f"{out_dir} is a file; export writes a folder.")
+    if not out_dir.is_dir() or not any(out_dir.iterdir()):
+        return ()
+    if is_bundle(out_dir):
+        return BUNDLE_FILES
+    if (out_dir / "mlflow" / "MLmodel").is_file() and (out_dir / MODEL_FILE).is_file():
+        return ("mlflow", MODEL_FILE)  # the layout of exports from before bundles
+    found = sorted(p.name for p in out_dir.iterdir())
+    shown = ", ".join(found[:5]) + (f" and {len(found) - 5} more" if len(found) > 5 else "")
+    raise LeadscoreError(
+        f"{out_dir} is not empty and not an earlier export (it holds {shown}); export writes "
+        "into a new or empty folder or replaces an earlier export, so nothing of yours is "
+        "overwritten. Choose another folder."
+    )
 
 
 @dataclass

@@ -111,8 +111,12 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
     features_ : list of str
     categories_ : dict
         Vocabulary of each categorical feature.
-    booster_ : lightgbm.LGBMClassifier
+    booster_ : lightgbm.Booster
+        The trained trees (:meth:`to_dict` and :meth:`from_dict` save and restore the model
+        as LightGBM's text format and JSON, without pickle).
     best_iteration_ : int
+    valid_log_loss_ : float
+        Validation log loss at the best iteration.
     calibrator_ : LogisticRegression
         Platt scaling of the log-odds (slope and intercept) fitted on the validation set.
     """
@@ -185,7 +189,7 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
             if not pd.api.types.is_numeric_dtype(X[c])
         }
         train, valid = self.encode(X), self.encode(X_valid)
-        self.booster_ = lgb.LGBMClassifier(
+        classifier = lgb.LGBMClassifier(
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
             num_leaves=self.num_leaves,
@@ -200,7 +204,7 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
             n_jobs=self.n_jobs,
             verbose=-1,
         )
-        self.booster_.fit(
+        classifier.fit(
             train,
             np.asarray(y),
             eval_X=valid,
@@ -209,7 +213,9 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
             categorical_feature=list(self.categories_),
             callbacks=[lgb.early_stopping(self.early_stopping_rounds, verbose=False)],
         )
-        self.best_iteration_ = int(self.booster_.best_iteration_ or self.n_estimators)
+        self.booster_ = classifier.booster_
+        self.best_iteration_ = int(classifier.best_iteration_ or self.n_estimators)
+        self.valid_log_loss_ = float(classifier.best_score_["valid_0"]["binary_logloss"])
         raw = self.booster_.predict(valid, raw_score=True)
         self.calibrator_ = LogisticRegression(C=1e4, max_iter=1000).fit(
             raw.reshape(-1, 1), np.asarray(y_valid)
@@ -292,7 +298,7 @@ def tune_lightgbm(
         model = LightGBMModel(random_state=random_state, **params).fit(
             X, y, X_valid=X_valid, y_valid=y_valid
         )
-        score = float(model.booster_.best_score_["valid_0"]["binary_logloss"])
+        score = model.valid_log_loss_
         rows.append({**params, "valid_log_loss": score, "trees": model.best_iteration_})
         if best is None or score < best[0]:
             best = (score, params, model)
