@@ -22,7 +22,7 @@ EXPLAIN ?= all
 LANG_REASONS ?= en
 
 .PHONY: help setup demo data validate oracle features train train-flat score compare report mlflow-ui \
-	test lint format bench clean
+	test lint format bench clean-cache clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-11s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -89,7 +89,7 @@ demo: $(STAMP) ## Whole job on synthetic data: generate, features, train, score,
 	@echo "  reports/figures/*.png        ROC, precision-recall, calibration, gains, grades, points"
 	@echo "  $(SCORES), $(dir $(SCORES))accounts.csv  scores with reasons, accounts"
 	@echo "  reports/leadscore_report.html  the one-page report (open it in a browser)"
-	@echo "  models/champion/             the champion (MLflow model + lightgbm.txt)"
+	@echo "  models/champion/             the champion's bundle (lightgbm.txt, bundle.json, manifest.json)"
 	@echo "  mlflow.db, mlruns/           MLflow runs and registry: make mlflow-ui"
 
 test: lint ## Lint (ruff) and run the test suite (pytest, doctests included)
@@ -108,6 +108,9 @@ bench: $(STAMP) ## Measure generation, features (10M/50M events), training (1M r
 	$(BIN)/python benchmarks/bench_features.py
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_score.py
+
+clean-cache: $(STAMP) ## Remove the staged copies of the input data in data/interim
+	$(BIN)/leadscore cache --clear
 
 clean: ## Remove generated data, caches and the virtual environment
 	rm -rf $(VENV) .pytest_cache .ruff_cache data/raw/synthetic-* data/interim/* data/processed/* \

@@ -6,9 +6,11 @@ and exits with status 1, without a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -17,11 +19,13 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from leadscore import config
 from leadscore.dataset import load_dataset
-from leadscore.errors import DataValidationError, LeadscoreError
-from leadscore.io import atomic_path, file_hash, write_table
+from leadscore.errors import DataValidationError, LeadscoreError, excerpt
+from leadscore.flat_table import MIN_CLASS_ROWS
+from leadscore.io import atomic_path, check_distinct_outputs, file_hash, write_table
 from leadscore.modeling.leakage import DEFAULT_THRESHOLD as DEFAULT_LEAKAGE_THRESHOLD
 from leadscore.validation import DEFAULT_MAX_ORPHAN_SHARE
 
@@ -44,6 +48,25 @@ def _steps(progress: Progress, description: str, total: int):
         progress.update(task, advance=1, description=name)
 
     return task, step
+
+
+@contextlib.contextmanager
+def _dates_option(option: str, value: str | None) -> Iterator[None]:
+    """Name ``option`` in errors about dates the data cannot serve (before it, censored ...)."""
+    from leadscore.features.pipeline import CutoffError
+
+    try:
+        yield
+    except CutoffError as exc:
+        if value is None:
+            raise
+        raise LeadscoreError(f"{option} {excerpt(value)}: {exc}") from None
+
+
+def _warn(lines: Iterable[str]) -> None:
+    """Print warnings as plain text: values from the user's files are never read as markup."""
+    for line in lines:
+        err_console.print(line, style="yellow", markup=False, highlight=False)
 
 
 def _progress() -> Progress:
@@ -115,7 +138,7 @@ def generate_flat(
     """Write a messy flat CRM export with a target column (to try 'train --table')."""
     from leadscore.synthetic.flat import messy_flat_table
 
-    write_table(messy_flat_table(rows, seed), out)
+    write_table(messy_flat_table(rows, seed), out, spreadsheet_safe=False)  # an input, raw
     console.print(
         f"Wrote {rows:,} rows to {out}. Try: leadscore train --table {out} --target Converted "
         "--id 'Lead ID' --time-col 'Created Date'"
@@ -136,8 +159,7 @@ def validate(
     began = time.perf_counter()
     with err_console.status(f"Validating {data}"):
         dataset = load_dataset(data, strict=strict, max_orphan_share=max_orphan_share)
-    for problem in dataset.warnings:
-        err_console.print(f"[yellow]{problem.describe()}[/yellow]", highlight=False)
+    _warn(problem.describe() for problem in dataset.warnings)
     summary = Table(title=f"{data} is valid ({time.perf_counter() - began:.1f} s)")
     for column in ("table", "file", "rows", "first", "last"):
         summary.add_column(column, justify="right" if column == "rows" else "left")
@@ -175,12 +197,20 @@ def features(
     ] = None,
 ) -> None:
     """Build a point-in-time training table: one row per (lead, cutoff), label and features."""
-    from leadscore.features.pipeline import build_training_table
+    from leadscore.features.pipeline import build_training_table, parse_cutoffs
 
-    with _progress() as progress:
-        _, step = _steps(progress, "Building features", total=7)
-        table = build_training_table(data, cutoffs, horizon_days, settings=settings, on_step=step)
     catalogue_path = out.with_name(out.stem + "_catalogue.csv")
+    check_distinct_outputs(
+        {"--out": out, "the feature catalogue": catalogue_path},
+        inputs={"--data": data, "--settings": settings},
+    )
+    cutoff_dates = parse_cutoffs(cutoffs, name="--cutoffs")
+    with _progress() as progress, _dates_option("--cutoffs", cutoffs):
+        _, step = _steps(progress, "Building features", total=7)
+        table = build_training_table(
+            data, cutoff_dates, horizon_days, settings=settings, on_step=step
+        )
+    _warn(table.warnings)
     write_table(table.frame, out)
     write_table(table.catalogue_frame(), catalogue_path)
     frame = table.frame
@@ -236,6 +266,13 @@ def train(
     leakage_threshold: Annotated[
         float, typer.Option(help="Flat table: flag columns whose held-out AUC alone reaches this.")
     ] = DEFAULT_LEAKAGE_THRESHOLD,
+    min_class_rows: Annotated[
+        int,
+        typer.Option(
+            help="Flat table: fewest converted and fewest not converted rows to train on.",
+            min=1,
+        ),
+    ] = MIN_CLASS_ROWS,
     points: Annotated[
         Path | None,
         typer.Option(
@@ -264,23 +301,47 @@ def train(
     With --table, one flat export is used instead of the folder of tables: columns are typed
     automatically and a leakage audit names columns that give the outcome away.
     """
+    check_distinct_outputs(
+        {
+            **{f"--out-dir's {name}": out_dir / name for name in _TRAIN_FILES},
+            "--metrics-out": metrics_out,
+        },
+        inputs={
+            "--table": table,
+            "--data": data if table is None else None,
+            "--points": points,
+            "--settings": settings,
+        },
+    )
     if table is not None:
         _train_flat(
-            table, target, id_col, drop or [], time_col, leakage_threshold, points, tune
+            table,
+            target,
+            id_col,
+            drop or [],
+            time_col,
+            leakage_threshold,
+            points,
+            tune,
+            min_class_rows,
         ).finish(out_dir, metrics_out, track, promote)
         return
     flat_only = {"--target": target, "--id": id_col, "--drop": drop, "--time-col": time_col}
     given = [name for name, value in flat_only.items() if value]
     if given:
         raise LeadscoreError(f"{', '.join(given)} only apply to a flat table (--table FILE).")
-    from leadscore.features.pipeline import build_training_table
+    from leadscore.features.pipeline import build_training_table, parse_cutoffs
     from leadscore.modeling.compare import compare_models
+    from leadscore.settings import load_settings
 
-    with _progress() as progress:
+    cutoff_dates = None if cutoffs is None else parse_cutoffs(cutoffs, name="--cutoffs")
+    feature_settings = load_settings(settings)  # the model bundle carries them to scoring
+    with _progress() as progress, _dates_option("--cutoffs", cutoffs):
         task, step = _steps(progress, "Building features", total=8)
         features = build_training_table(
-            data, cutoffs, horizon_days, settings=settings, on_step=step
+            data, cutoff_dates, horizon_days, settings=feature_settings, on_step=step
         )
+        _warn(features.warnings)
         oracle_table = None
         if (Path(data) / "ground_truth").is_dir():
             from leadscore.synthetic import conversion_probability
@@ -306,6 +367,7 @@ def train(
         fingerprint=features.fingerprint,
         horizon_days=horizon_days,
         catalogue=features.catalogue_frame(),
+        settings=feature_settings,
     ).finish(out_dir, metrics_out, track, promote)
 
 
@@ -330,14 +392,25 @@ def _train_flat(
     leakage_threshold: float,
     points: Path | None,
     tune: bool,
+    min_class_rows: int = MIN_CLASS_ROWS,
 ) -> _Training:
-    from leadscore.flat_table import load_flat_table
+    from leadscore.flat_table import TooFewRowsError, load_flat_table
     from leadscore.modeling.compare import compare_flat
 
     if target is None:
         raise LeadscoreError("--table needs --target COLUMN (the outcome: 1/0, yes/no).")
     with err_console.status(f"Reading {path}"):
-        flat = load_flat_table(path, target, id_col=id_col, drop=drop, time_col=time_col)
+        try:
+            flat = load_flat_table(
+                path,
+                target,
+                id_col=id_col,
+                drop=drop,
+                time_col=time_col,
+                min_class_rows=min_class_rows,
+            )
+        except TooFewRowsError as exc:
+            raise LeadscoreError(f"{exc.detail} Lower --min-class-rows to train anyway.") from None
     if flat.rows_without_target:
         console.print(f"{flat.rows_without_target:,} rows without a target value were left out.")
     with err_console.status("Training the models"):
@@ -360,6 +433,16 @@ def _train_flat(
         horizon_days=None,
         catalogue=kinds,
     )
+
+
+#: The tables every training run writes to --out-dir (figures go to its figures/ folder).
+_TRAIN_FILES = (
+    "model_comparison.csv",
+    "points_comparison.csv",
+    "grade_conversion.csv",
+    "leakage_audit.csv",
+    "shap_importance.csv",
+)
 
 
 class _Training:
@@ -489,18 +572,51 @@ def score(
     settings: Annotated[Path | None, typer.Option(help="Your feature settings YAML.")] = None,
 ) -> None:
     """Score every lead that may be scored: probability, points, grade, priority and reasons."""
-    from leadscore.modeling.predict import account_summary, load_model, parse_explain, score_leads
+    from leadscore.modeling.predict import (
+        account_summary,
+        load_model,
+        model_settings,
+        model_sheet,
+        parse_explain,
+        score_leads,
+    )
     from leadscore.reasons import LANGUAGES
 
+    check_distinct_outputs(  # before anything is read: no output may overwrite another or an input
+        {
+            "--out": out,
+            "the drift table written next to --out": out.with_name("drift.csv"),
+            "--accounts-out": accounts_out,
+        },
+        inputs={
+            "--data": data if table is None else None,
+            "--table": table,
+            "--model": None if ":/" in model else model,
+            "--points": points,
+            "--settings": settings,
+        },
+    )
     if lang not in LANGUAGES:
         raise LeadscoreError(f"--lang {lang!r}: use {' or '.join(LANGUAGES)}.")
     n_explain = parse_explain(explain)
+    as_of_day = None  # checked before the model is loaded
+    if as_of is not None:
+        from leadscore.features.pipeline import to_cutoff
+
+        as_of_day = to_cutoff(as_of, "--as-of")
     began = time.perf_counter()
     with err_console.status(f"Loading {model}"):
         loaded = load_model(model)
+    sheet = _trained_with(model_sheet, loaded, "--points", points)
     with _progress() as progress:
         if table is not None:
-            frame, when = _flat_scoring_rows(table, loaded, as_of)
+            if loaded.typer is None:
+                raise LeadscoreError(
+                    f"{model} was trained on event data: score it with --data, not --table."
+                )
+            from leadscore.flat_table import read_scoring_rows
+
+            frame, when = read_scoring_rows(table, loaded.typer, as_of_day)
             families = None
         else:
             if loaded.typer is not None:
@@ -509,11 +625,21 @@ def score(
                 )
             from leadscore.features.pipeline import build_scoring_table
 
+            feature_settings = _trained_with(model_settings, loaded, "--settings", settings)
             _, step = _steps(progress, "Building features", total=7)
-            features = build_scoring_table(data, as_of, settings=settings, on_step=step)
+            with _dates_option("--as-of", as_of):
+                features = build_scoring_table(
+                    data, as_of_day, settings=feature_settings, on_step=step
+                )
             frame, when = features.frame, features.cutoffs[0]
             families = {f.name: f.family or f.name for f in features.catalogue}
+            _warn(features.warnings)
             skipped = ", ".join(f"{n:,} {why}" for why, n in features.skipped.items() if n)
+            if frame.empty:
+                raise LeadscoreError(
+                    f"no lead to score as of {when:%Y-%m-%d} (--as-of): all "
+                    f"{sum(features.skipped.values()):,} were skipped ({skipped})."
+                )
             console.print(
                 f"As of {when:%Y-%m-%d}: {len(frame):,} leads to score; skipped "
                 f"{sum(features.skipped.values()):,} ({skipped or 'none'})."
@@ -528,12 +654,19 @@ def score(
             loaded,
             as_of=when,
             families=families,
-            sheet=points,
+            sheet=sheet,
             explain=n_explain,
             lang=lang,
             on_progress=report,
         )
         progress.update(task, description="scored", total=1, completed=1)
+    # Everything is computed before the first file is written: a failure leaves no mix of
+    # new scores and old side files.
+    drift = None
+    if loaded.reference is not None:
+        watched = frame if loaded.typer is None else loaded.typer.transform(frame)
+        drift = loaded.reference.compare(watched)
+    accounts = account_summary(scores) if accounts_out is not None else None
     write_table(scores, out)
     bands = scores["priority"].value_counts().reindex(["very high", "high", "medium", "low"])
     console.print(
@@ -542,35 +675,24 @@ def score(
         + ", ".join(f"{int(n):,} {band}" for band, n in bands.fillna(0).items())
         + f". Wrote {out}."
     )
-    if loaded.reference is not None:
+    if drift is not None:
         from leadscore.drift import retrain_advice
 
-        watched = frame if loaded.typer is None else loaded.typer.transform(frame)
-        drift = loaded.reference.compare(watched)
         drift_path = write_table(drift, out.with_name("drift.csv"))
         console.print(f"Drift since training ({drift_path}): {retrain_advice(drift)}")
-    if accounts_out is not None:
-        accounts = account_summary(scores)
+    if accounts is not None:
         write_table(accounts, accounts_out)
         console.print(f"{len(accounts):,} accounts in {accounts_out}.")
 
 
-def _flat_scoring_rows(path: Path, loaded, as_of: str | None) -> tuple[pd.DataFrame, pd.Timestamp]:
-    from leadscore.flat_table import to_time
-    from leadscore.readers import read_table_file
+def _trained_with(choose, loaded, option: str, path: Path | None):
+    """The model's own settings or points sheet; a differing ``path`` is named with its flag."""
+    from leadscore.modeling.predict import TrainedWithOtherError
 
-    if loaded.typer is None:
-        raise LeadscoreError("--table needs a model trained on a flat table (train --table).")
-    if not path.is_file():
-        raise LeadscoreError(f"{path}: no such file.")
-    frame = read_table_file(path).frame
-    if as_of is not None:
-        when = pd.Timestamp(as_of, tz="UTC")
-    elif loaded.typer.time_col and loaded.typer.time_col in frame.columns:
-        when = to_time(frame[loaded.typer.time_col]).max().floor("D") + pd.Timedelta(days=1)
-    else:
-        when = pd.Timestamp.now(tz="UTC").floor("D")
-    return frame, when
+    try:
+        return choose(loaded, path)
+    except TrainedWithOtherError as exc:
+        raise LeadscoreError(f"{option} {path}: {exc}") from None
 
 
 @app.command()
@@ -581,7 +703,10 @@ def compare(
     run: Annotated[
         str | None, typer.Option(help="MLflow run id (default: the champion's training run).")
     ] = None,
-    points: Annotated[Path | None, typer.Option(help="Your hand-set points sheet.")] = None,
+    points: Annotated[
+        Path | None,
+        typer.Option(help="A hand-set points sheet to compare (default: the run's own)."),
+    ] = None,
     settings: Annotated[Path | None, typer.Option(help="Your feature settings YAML.")] = None,
     out_dir: Annotated[Path, typer.Option(help="Where the files go.")] = config.REPORTS_DIR,
     track: Annotated[bool, typer.Option(help="Log the files to the MLflow run.")] = True,
@@ -589,7 +714,7 @@ def compare(
     """Learned versus hand-set point weights for a training run, with what-if grading."""
     from leadscore.features.pipeline import build_training_table
     from leadscore.modeling.points_comparison import compare_points
-    from leadscore.modeling.predict import load_model
+    from leadscore.modeling.predict import load_model, model_settings
     from leadscore.modeling.tracking import training_run
     from leadscore.modeling.train import TimeSplit
     from leadscore.plots import gains_figure, grades_figure, points_figure
@@ -599,17 +724,20 @@ def compare(
         loaded = load_model(f"runs:/{info.run_id}/model")
     split = TimeSplit(train=info.train_cutoffs, valid=info.valid_cutoff, test=info.test_cutoff)
     cutoffs = [*split.train, split.valid, split.test]
+    # The run's table is rebuilt with the run's own settings; another --settings is an error.
+    feature_settings = _trained_with(model_settings, loaded, "--settings", settings)
     with _progress() as progress:
         _, step = _steps(progress, "Rebuilding the run's training table", total=7)
         table = build_training_table(
-            data, cutoffs, info.horizon_days, settings=settings, on_step=step
+            data, cutoffs, info.horizon_days, settings=feature_settings, on_step=step
         )
     if table.fingerprint != info.inputs_hash:
         err_console.print(
             f"[yellow]{data} is not the data run {info.run_id} was trained on (the data "
             "fingerprint differs): the figures below describe this data.[/yellow]"
         )
-    result = compare_points(table.frame, split, loaded.model, sheet=points)
+    hand_set = points if points is not None else loaded.sheet  # another sheet: a what-if
+    result = compare_points(table.frame, split, loaded.model, sheet=hand_set)
     console.print(
         f"Run {info.run_id}: test cutoff {split.test:%Y-%m-%d}, "
         f"{len(result.test_scores):,} held-out leads."
@@ -688,7 +816,7 @@ def report(
     track: Annotated[bool, typer.Option(help="Log the page to the MLflow run.")] = True,
 ) -> None:
     """One self-contained HTML page: model quality, grades, points, reasons, drift."""
-    from leadscore.report import gather, write_report
+    from leadscore.report import gather, log_report, write_report
 
     if scores is None:
         found = sorted(
@@ -700,6 +828,13 @@ def report(
             key=lambda p: p.stat().st_mtime,
         )
         scores = found[-1] if found else None
+    check_distinct_outputs(
+        {"--out": out},
+        inputs={
+            "--scores": scores,
+            "the drift table next to --scores": scores.with_name("drift.csv") if scores else None,
+        },
+    )
     with err_console.status("Gathering the run and the scores"):
         data = gather(run, scores)
         path = write_report(data, out)
@@ -709,9 +844,8 @@ def report(
         + ")."
     )
     if track:
-        from mlflow import MlflowClient
-
-        MlflowClient().log_artifact(data.run_id, str(path), artifact_path="report")
+        logged = log_report(data)
+        console.print(f"Logged {logged} to the run, without the top leads (no lead ids in MLflow).")
 
 
 @app.command()
@@ -720,7 +854,10 @@ def export(
         config.MODELS_DIR / "champion"
     ),
 ) -> None:
-    """Copy the champion from the MLflow registry to a plain folder (MLflow model + LightGBM)."""
+    """Write the champion's model bundle (LightGBM text model, JSON, SHA-256 manifest) to a folder.
+
+    The folder must be new, empty or an earlier export; only the bundle's files are replaced.
+    """
     from mlflow.exceptions import MlflowException
 
     from leadscore.modeling.tracking import export_champion
@@ -732,7 +869,10 @@ def export(
         raise LeadscoreError(
             "no champion in the registry yet: run 'leadscore train' first."
         ) from None
-    console.print(f"Champion exported to {folder} (mlflow/ and lightgbm.txt).")
+    console.print(
+        f"Champion exported to {folder} (lightgbm.txt, bundle.json and manifest.json; "
+        f"score with --model {folder})."
+    )
 
 
 @app.command()
@@ -765,6 +905,32 @@ def oracle(
 
 
 @app.command()
+def cache(
+    clear: Annotated[bool, typer.Option(help="Remove every staged copy.")] = False,
+) -> None:
+    """List the staged copies of your data in data/interim (validated Parquet); --clear them."""
+    from leadscore.dataset import MAX_STAGED_COPIES, clear_staged, staged_copies
+
+    folder = config.INTERIM_DATA_DIR
+    if clear:
+        removed = clear_staged(folder)
+        console.print(f"Removed {len(removed)} staged cop{'y' if len(removed) == 1 else 'ies'}.")
+        return
+    copies = staged_copies(folder)
+    listing = Table(
+        title=f"Staged copies in {folder} (at most {MAX_STAGED_COPIES}, one per data folder)"
+    )
+    for column in ("folder", "source", "MB", "last used"):
+        listing.add_column(column, justify="right" if column == "MB" else "left")
+    for row in copies.itertuples(index=False):
+        listing.add_row(
+            row.folder.name, row.source, f"{row.megabytes:,.1f}", f"{row.last_used:%Y-%m-%d %H:%M}"
+        )
+    console.print(listing)
+    console.print("Staging is redone when needed; 'leadscore cache --clear' removes them all.")
+
+
+@app.command()
 def contract() -> None:
     """Print the data contract (tables, columns, vocabularies) as Markdown."""
     from leadscore.docs import contract_markdown
@@ -786,8 +952,9 @@ def main() -> None:
     except DataValidationError as exc:
         err_console.print(f"[bold red]{len(exc.problems)} problem(s) in the input data:[/bold red]")
         for problem in exc.problems:
-            err_console.print(f"[red]{problem.describe()}[/red]", highlight=False)
+            err_console.print(problem.describe(), style="red", markup=False, highlight=False)
         sys.exit(1)
     except LeadscoreError as exc:
-        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+        # user text (values, file names) may hold "[...]": never read it as markup
+        err_console.print(Text.assemble(("error:", "bold red"), f" {exc}"), highlight=False)
         sys.exit(1)
