@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import pickle
+import re
+import subprocess
+import sys
 import tempfile
 from dataclasses import replace
 from pathlib import Path
@@ -205,14 +210,12 @@ def test_a_folder_that_is_no_export_is_refused_and_nothing_unpickled(
     assert not marker.exists()
 
 
-def _forge(bundle: Path, tmp_path: Path, metadata: bytes) -> Path:
-    """A bundle whose bundle.json was replaced and whose manifest was recomputed to match."""
-    import hashlib
-
+def _forge(bundle: Path, tmp_path: Path, name: str, data: bytes) -> Path:
+    """A bundle whose file ``name`` was replaced and whose manifest was recomputed to match."""
     folder = _copy(bundle, tmp_path)
-    (folder / METADATA_FILE).write_bytes(metadata)
+    (folder / name).write_bytes(data)
     manifest = json.loads((folder / MANIFEST_FILE).read_text())
-    manifest["files"][METADATA_FILE] = hashlib.sha256(metadata).hexdigest()
+    manifest["files"][name] = hashlib.sha256(data).hexdigest()
     (folder / MANIFEST_FILE).write_text(json.dumps(manifest))
     return folder
 
@@ -239,4 +242,164 @@ def test_a_forged_bundle_with_matching_hashes_gives_a_clear_error(
 ) -> None:
     metadata = json.loads((bundle / METADATA_FILE).read_text())
     with pytest.raises(LeadscoreError, match=message):
-        read_bundle(_forge(bundle, tmp_path, forge(metadata)))
+        read_bundle(_forge(bundle, tmp_path, METADATA_FILE, forge(metadata)))
+
+
+def _resized(text: bytes) -> bytes:
+    """``text`` with tree_sizes recomputed from its trees, as a careful forger would."""
+    head, _, rest = text.partition(b"\n\nTree=")
+    trees, marker, tail = (b"Tree=" + rest).partition(b"end of trees\n")
+    blocks = re.split(rb"(?=Tree=\d+\n)", trees)[1:]
+    sizes = b" ".join(b"%d" % len(block) for block in blocks)
+    head = re.sub(rb"tree_sizes=[\d ]+", b"tree_sizes=" + sizes, head)
+    return head + b"\n\n" + trees + marker + tail
+
+
+def _in_first_tree(pattern: bytes, replacement: bytes):
+    """An edit of the first match of ``pattern``, with tree_sizes kept consistent."""
+    return lambda text: _resized(re.sub(pattern, replacement, text, count=1))
+
+
+def _one_more_tree(text: bytes) -> bytes:
+    """``text`` with a copy of its last tree added as the next one (tree_sizes unchanged)."""
+    trees, marker, tail = text.partition(b"end of trees\n")
+    last = trees[trees.rindex(b"\nTree=") + 1 :]
+    number = int(re.match(rb"Tree=(\d+)", last)[1]) + 1
+    return trees + re.sub(rb"^Tree=\d+", b"Tree=%d" % number, last) + marker + tail
+
+
+def _sizes(edit):
+    """An edit of the numbers in tree_sizes."""
+
+    def forged(text: bytes) -> bytes:
+        line = re.search(rb"tree_sizes=([\d ]+)", text)
+        sizes = edit([int(size) for size in line[1].split()])
+        return text.replace(line[0], b"tree_sizes=" + b" ".join(b"%d" % s for s in sizes), 1)
+
+    return forged
+
+
+@pytest.mark.parametrize(
+    ("forge", "problem"),
+    [
+        (lambda t: t[:200], "no 'Tree=0' follows the header"),
+        (lambda t: t[: len(t) // 2], "'end of trees' is not where tree_sizes says"),
+        (lambda t: t[: t.index(b"end of trees")], "'end of trees' is not where tree_sizes says"),
+        (lambda t: t[: t.index(b"parameters:")], "what follows 'end of trees'"),
+        (lambda t: t[:-1], "what follows 'end of trees'"),
+        (
+            lambda t: t.replace(
+                b"num_tree_per_iteration=1\n", b"num_tree_per_iteration=1000000000\n"
+            ),
+            "num_tree_per_iteration is '1000000000'; the model in bundle.json has 1",
+        ),
+        (lambda t: t.replace(b"num_class=1\n", b"num_class=2\n"), "num_class is '2'"),
+        (
+            lambda t: t.replace(b"max_feature_idx=", b"max_feature_idx=2000000000\nx="),
+            "its header is not the lines LightGBM writes",
+        ),
+        (
+            lambda t: t.replace(b"feature_names=", b"feature_names=renamed_", 1),
+            "feature_names differ from the features in bundle.json",
+        ),
+        (_in_first_tree(rb"split_feature=\d+", b"split_feature=100000"), "on feature 100000"),
+        (_in_first_tree(rb"left_child=-?\d+", b"left_child=99"), "child index 99 is out of"),
+        (_in_first_tree(rb"right_child=-?\d+", b"right_child=-99"), "child index -99 is out"),
+        (  # the root as its own child: LightGBM's prediction would loop forever
+            lambda t: _in_first_tree(rb"left_child=-?\d+", b"left_child=0")(
+                _in_first_tree(rb"right_child=-?\d+", b"right_child=0")(t)
+            ),
+            "child index 0 is out of range or points back up the tree",
+        ),
+        (_in_first_tree(rb"num_leaves=\d+", b"num_leaves=100000"), "100,000 leaves"),
+        (_in_first_tree(rb"(leaf_value=[^\n]*) \S+\n", rb"\1\n"), "leaf_value has the wrong len"),
+        (_in_first_tree(rb"leaf_value=\S+", b"leaf_value=nan"), "leaf_value is not finite"),
+        (_in_first_tree(rb"is_linear=0", b"is_linear=1"), "num_cat or is_linear is out of range"),
+        (_in_first_tree(rb"\nnum_cat=", b"\nnum_cat "), "Tree=0 does not have the lines"),
+        (_one_more_tree, "'end of trees' is not where tree_sizes says"),
+        (lambda t: _resized(_one_more_tree(t)), "allows at most"),
+        (lambda t: t.replace(b"end of trees\n", b""), "'end of trees' is not where"),
+        (_sizes(lambda s: [s[0] + 1, *s[1:]]), "'end of trees' is not where tree_sizes says"),
+        (_sizes(lambda s: [s[0] + 1, s[1] - 1, *s[2:]]), "Tree=0 is not one whole tree"),
+        (_sizes(lambda s: [sum(s)]), "trees where tree_sizes lists 1"),
+        (lambda t: t.replace(b"\n", b"\r\n"), "carriage returns"),
+    ],
+    ids=[
+        "cut in the header",
+        "cut in half",
+        "cut before the end marker",
+        "cut in the trailer",
+        "cut by one byte",
+        "huge num_tree_per_iteration",
+        "two classes",
+        "huge max_feature_idx",
+        "renamed feature",
+        "split feature out of range",
+        "child out of range",
+        "leaf out of range",
+        "root as its own child",
+        "too many leaves",
+        "leaf value missing",
+        "leaf value nan",
+        "linear tree",
+        "line without =",
+        "one more tree",
+        "one more tree, sizes recomputed",
+        "no end marker",
+        "tree size off by one",
+        "tree sizes shifted",
+        "tree sizes merged",
+        "windows line ends",
+    ],
+)
+def test_a_forged_lightgbm_file_is_refused_before_lightgbm_parses_it(
+    bundle: Path, tmp_path: Path, forge, problem: str
+) -> None:
+    # Without the check, LightGBM aborts the process on a cut file, segfaults on a huge
+    # num_tree_per_iteration and loops forever on a tree whose root is its own child.
+    text = (bundle / MODEL_FILE).read_bytes()
+    forged = forge(text)
+    assert forged != text
+    folder = _forge(bundle, tmp_path, MODEL_FILE, forged)
+    with pytest.raises(LeadscoreError) as error:
+        read_bundle(folder)
+    message = str(error.value)
+    assert message.startswith(
+        f"{folder}: lightgbm.txt is not a complete LightGBM model written by leadscore: "
+    )
+    assert problem in message
+
+
+def test_the_forgers_tools_keep_a_real_model_loadable(bundle: Path, tmp_path: Path) -> None:
+    # The forged cases above differ from the real file only by their edit.
+    text = (bundle / MODEL_FILE).read_bytes()
+    assert _resized(text) == text and _sizes(lambda s: s)(text) == text
+    read_bundle(_forge(bundle, tmp_path, MODEL_FILE, _resized(text)))
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(bundle: Path, tmp_path: Path) -> None:
+    folder = _copy(bundle, tmp_path)
+    with (folder / MODEL_FILE).open("r+b") as file:
+        file.truncate(65 << 20)  # sparse: nothing is written
+    with pytest.raises(LeadscoreError, match=r"lightgbm.txt is 68,157,440 bytes; no file"):
+        read_bundle(folder)
+
+
+def test_score_with_a_forged_model_exits_1_instead_of_crashing(
+    bundle: Path, data: Path, tmp_path: Path
+) -> None:
+    text = (bundle / MODEL_FILE).read_bytes()
+    folder = _forge(bundle, tmp_path, MODEL_FILE, text[: len(text) // 2])  # aborted LightGBM
+    out = tmp_path / "scores.csv"
+    command = ["score", "--model", str(folder), "--data", str(data), "--out", str(out)]
+    result = subprocess.run(
+        [sys.executable, "-m", "leadscore", *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        env={**os.environ, "COLUMNS": "1000"},
+    )
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert "lightgbm.txt is not a complete LightGBM model written by leadscore" in result.stderr
+    assert "Traceback" not in result.stderr and not out.exists()
