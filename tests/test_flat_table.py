@@ -11,11 +11,14 @@ import pytest
 
 from leadscore.errors import LeadscoreError
 from leadscore.flat_table import (
+    NumberOutOfRangeError,
     TableTyper,
+    file_headers,
     flat_split,
     load_flat_table,
     parse_target,
     parse_time_column,
+    read_scoring_rows,
     to_number,
 )
 from leadscore.modeling.compare import compare_flat
@@ -293,10 +296,17 @@ def test_personal_columns_as_target_or_time_print_no_personal_value(
 
 
 def test_example_values_in_messages_are_masked_and_short(tmp_path: Path) -> None:
+    # a stray e-mail in an otherwise yes/no column: shown masked
+    won = pd.Series(["yes", "no"] * 100 + ["anna@example.de", "x" * 500])
     with pytest.raises(LeadscoreError) as error:
-        parse_target(pd.Series(["yes", "no", "anna@example.de", "x" * 500]), tmp_path, "won")
+        parse_target(won, tmp_path, "won")
     assert "'<e-mail>'" in str(error.value) and "anna" not in str(error.value)
     assert len(str(error.value)) < 300
+    # a column of names: names cannot be masked, so no value is shown at all
+    with pytest.raises(LeadscoreError) as error:
+        parse_target(pd.Series(["yes", "Stefan Wolf", "Anna Vogel", "Jonas Beck"]), tmp_path, "x")
+    assert "not shown: the column holds personal data: people's names" in str(error.value)
+    assert not {"Stefan", "Anna", "Jonas"} & set(str(error.value).replace("'", " ").split())
     frame = pd.DataFrame({"created": ["2025-01-01", "call +49 151 2345678"]})
     with pytest.raises(LeadscoreError, match="'call <phone>'") as error:
         parse_time_column(frame, "created", tmp_path / "x.csv")
@@ -368,13 +378,215 @@ def test_scoring_a_flat_file_refuses_bad_input_by_name(tracked, tmp_path: Path) 
 
     message = score(frame.drop(columns="lead_id"))
     assert "to_score.csv" in message and "'Lead ID'" in message
-    bad_times = frame.assign(created_date=["someday"] + ["+49 151 2345678"] * 29)
+    bad_times = frame.assign(
+        created_date=["someday", "+49 151 2345678", *frame["created_date"].iloc[2:]]
+    )
     message = score(bad_times)
-    assert "time column 'Created Date' has 30 value(s) that are not dates" in message
-    assert "'someday'" in message and "2345678" not in message
+    assert "time column 'Created Date' has 2 value(s) that are not dates" in message
+    assert "'someday'" in message and "'<phone>'" in message and "2345678" not in message
+    names = frame.assign(created_date=["Stefan Wolf", "Anna Vogel", "Jonas Beck"] * 10)
+    message = score(names)
+    assert "time column 'Created Date' has 30 value(s) that are not dates (not shown" in message
+    assert "Wolf" not in message and "Vogel" not in message
     message = score(frame, "--as-of", "31.02.2025x")
     assert "--as-of '31.02.2025x' is not a date" in message
     assert not out.exists()
     ok = _invoke("score", "--table", str(export), "--out", str(out), tracking=home)
     assert ok.exit_code == 0, ok.output
     assert len(pd.read_csv(out)) > 0
+
+
+def _hostile_frame(n: int = 120) -> pd.DataFrame:
+    """A flat export with the personal columns of a hostile review and ordinary features."""
+    rng = np.random.default_rng(8)
+    people = ["Stefan Wolf", "Anna Vogel", "Markus Braun", "Laura Keller", "Jan Schulz"]
+    pick = lambda values: rng.choice(values, n)  # noqa: E731
+    return pd.DataFrame(
+        {
+            "Lead ID": [f"FL{i:06d}" for i in range(n)],
+            "Created Date": pd.date_range("2024-01-01", periods=n, freq="D").strftime("%Y-%m-%d"),
+            "Campaign Name": pick(["Spring Sale", "Webinar Q3", "Messe"]),
+            "Owner Region": pick(["North", "South"]),
+            "Email Opens": rng.poisson(3, n).astype(str),
+            "Newsletter Mail": pick(["Weekly", "Monthly", "Select"]),
+            "Do Not Email": pick(["Yes", "No", "No", "No"] * 5 + ["Select", "n/a", "-"]),
+            "Do Not Call": pick(["Yes", "No", "No", "No"] * 5 + ["Select", "n/a", "-"]),
+            "Age": rng.integers(18, 80, n).astype(str),
+            "Kundennummer": rng.permutation(np.arange(4_900_000_000_000, 4_900_000_000_000 + n)),
+            "Quelle": [
+                "Referral max.mustermann@firma.de" if i % 20 == 0 else s
+                for i, s in enumerate(pick(["Web", "Fair", "Partner"]))
+            ],
+            "Kundenbetreuer": pick(people),
+            "Sachbearbeiter": pick(people),
+            "Verantwortlich": pick(people),
+            "Created By": pick(people),
+            "Sales Person": pick(people),
+            "Account Manager": pick(people),
+            "Lead Owner Alias": pick(["swolf", "avogel", "mbraun"]),
+            "Rufname": pick(["Emma", "Hannah", "Marie", "Mia"]),
+            "Ansprechpartner Name": pick(["Emma", "Hannah", "Paul", "Felix"]),
+            "Mobiltelefon": rng.integers(4915100000000, 4917999999999, n).astype(str),
+            "Phone No": rng.integers(12025550000, 19999999999, n).astype(str),
+            "Info 1": rng.integers(4915100000000, 4917999999999, n).astype(str),  # no header hint
+            "Info 2": pick(people),
+            "Geb.-Datum": (
+                pd.Timestamp("1940-01-01") + pd.to_timedelta(rng.integers(0, 23_000, n), "D")
+            ).strftime("%d.%m.%Y"),
+            "Birth Year": rng.integers(1940, 2004, n).astype(str),
+            "Anrede": pick(["Herr", "Frau"]),
+            "PLZ Ort": [f"{p} Berlin" for p in rng.integers(10000, 99999, n)],
+            "IP-Adr.": [f"192.168.{a}.{b}" for a, b in rng.integers(0, 255, (n, 2))],
+            "Kontakt E-Mail": [f"<p{i}@firma-{i}.de>" for i in range(n)],
+            "Mail Adresse": [f"mailto:p{i}@firma.de" for i in range(n)],
+            "Converted": pick(["Yes", "No"]),
+        }
+    )
+
+
+def test_hostile_personal_columns_are_dropped_and_ordinary_ones_kept(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.csv"
+    _hostile_frame().to_csv(path, index=False)
+    table = load_flat_table(
+        path, "Converted", id_col="Lead ID", time_col="Created Date", min_class_rows=10
+    )
+    typer = TableTyper(table.time_col, table.excluded, headers=table.headers).fit(table.frame)
+    assert typer.kinds_ == {
+        "campaign_name": "category",
+        "owner_region": "category",
+        "email_opens": "numeric",
+        "newsletter_mail": "category",
+        "do_not_email": "boolean",
+        "do_not_call": "boolean",
+        "age": "numeric",
+    }
+    reasons = typer.dropped_
+    assert reasons.pop("kundennummer").startswith("id-like")
+    assert reasons.pop("quelle") == "personal data: e-mail addresses inside 5 % of values"
+    assert reasons.pop("info_1").startswith("personal data: phone numbers in 100 %")
+    assert reasons.pop("info_2") == "personal data: people's names in 100 % of values"
+    assert all(why.startswith("personal data: ") for why in reasons.values()), reasons
+    assert {table.headers[name] for name in reasons} == {
+        *("Kundenbetreuer", "Sachbearbeiter", "Verantwortlich", "Created By", "Sales Person"),
+        *("Account Manager", "Lead Owner Alias", "Rufname", "Ansprechpartner Name"),
+        *("Mobiltelefon", "Phone No", "Geb.-Datum", "Birth Year", "Anrede", "PLZ Ort"),
+        *("IP-Adr.", "Kontakt E-Mail", "Mail Adresse"),
+    }
+
+
+@pytest.mark.parametrize(
+    ("option", "column"),
+    [
+        ("target", "Kundenbetreuer"),
+        ("target", "Mobiltelefon"),
+        ("target", "Info 2"),
+        ("time_col", "Rufname"),
+        ("time_col", "Geb.-Datum"),
+        ("id_col", "Kontakt E-Mail"),
+        ("id_col", "Mobiltelefon"),
+    ],
+)
+def test_personal_target_time_or_id_columns_are_refused_without_a_value(
+    tmp_path: Path, option: str, column: str
+) -> None:
+    frame = _hostile_frame()
+    path = tmp_path / "hostile.csv"
+    frame.to_csv(path, index=False)
+    chosen = {"target": "Converted", option: column}
+    with pytest.raises(LeadscoreError) as error:
+        load_flat_table(path, min_class_rows=10, **chosen)
+    message = str(error.value)
+    flag = {"target": "--target", "time_col": "--time-col", "id_col": "--id"}[option]
+    assert f"{flag} column '{column}' holds personal data" in message
+    shown = set(message.replace("'", " ").replace(",", " ").split())
+    assert not shown & {w for v in frame[column].head(60) for w in str(v).split()}
+
+
+def test_an_id_that_is_the_target_or_repeats_or_is_blank_is_refused(tmp_path: Path) -> None:
+    frame = _hostile_frame()[["Lead ID", "Campaign Name", "Converted"]]
+    path = tmp_path / "ids.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(LeadscoreError, match="--id and --target both name column 'Converted'"):
+        load_flat_table(path, "Converted", id_col="converted", min_class_rows=10)
+    frame.loc[:4, "Lead ID"] = "X"
+    frame.loc[5:6, "Lead ID"] = ["", "n/a"]
+    frame.to_csv(path, index=False)
+    with pytest.raises(LeadscoreError) as error:
+        load_flat_table(path, "Converted", id_col="Lead ID", min_class_rows=10)
+    assert str(error.value) == (
+        f"{path}: id column 'Lead ID' has 2 blank value(s) and 5 rows sharing 1 id(s), "
+        "e.g. 'X'; each lead needs an id of its own."
+    )
+
+
+@pytest.mark.parametrize("when", ["0001-01-01", "1970-01-01", "2199-01-01"])
+def test_time_columns_out_of_range_are_refused_by_name(tmp_path: Path, when: str) -> None:
+    frame = _hostile_frame()[["Created Date", "Campaign Name", "Converted"]]
+    frame.loc[3, "Created Date"] = when
+    path = tmp_path / "times.csv"
+    frame.to_csv(path, index=False)
+    with pytest.raises(LeadscoreError) as error:
+        load_flat_table(path, "Converted", time_col="Created Date", min_class_rows=10)
+    message = str(error.value)
+    assert message.startswith(f"{path}: time column 'Created Date' has 1 value(s) ")
+    assert f"'{when}'" in message and ("before 1980-01-01" in message or "after" in message)
+
+
+def test_a_header_only_file_is_refused_for_training_and_scoring(tmp_path: Path) -> None:
+    frame = _hostile_frame()[["Lead ID", "Campaign Name", "Email Opens", "Converted"]]
+    path = tmp_path / "full.csv"
+    frame.to_csv(path, index=False)
+    typer = TableTyper(drop=("converted",), id_col="lead_id").fit(read_table_file(path).frame)
+    empty = tmp_path / "empty.csv"
+    frame.head(0).to_csv(empty, index=False)
+    with pytest.raises(LeadscoreError, match=r"empty\.csv: the file has no rows to learn from"):
+        load_flat_table(empty, "Converted", id_col="Lead ID")
+    with pytest.raises(LeadscoreError, match=r"empty\.csv: the file has no rows to score"):
+        read_scoring_rows(empty, typer)
+
+
+def test_scoring_refuses_repeated_ids_and_numbers_too_large(tmp_path: Path) -> None:
+    frame = _hostile_frame()[["Lead ID", "Campaign Name", "Email Opens", "Converted"]]
+    path = tmp_path / "full.csv"
+    frame.to_csv(path, index=False)
+    raw = read_table_file(path)
+    typer = TableTyper(drop=("converted",), id_col="lead_id", headers=file_headers(raw))
+    typer.fit(raw.frame)
+    assert len(read_scoring_rows(path, typer)[0]) == len(frame)
+    repeated = frame.assign(**{"Lead ID": ["X"] * len(frame)})
+    repeated.to_csv(path, index=False)
+    with pytest.raises(LeadscoreError, match=r"rows sharing 1 id\(s\), e\.g\. 'X'"):
+        read_scoring_rows(path, typer)
+    for value in ("inf", "1e308", "-Infinity"):
+        frame.loc[7, "Email Opens"] = value
+        frame.to_csv(path, index=False)
+        with pytest.raises(LeadscoreError) as error:
+            read_scoring_rows(path, typer)
+        assert str(error.value).startswith(
+            f"{path}: column 'Email Opens' has 1 number(s) that are infinite or beyond ±3.4e+38"
+        )
+        with pytest.raises(NumberOutOfRangeError, match="'Email Opens'"):
+            typer.transform(read_table_file(path).frame)
+
+
+@pytest.mark.parametrize("threshold", ["nan", "7", "-5", "0.5"])
+def test_the_leakage_threshold_must_be_an_auc_above_one_half(tmp_path, threshold) -> None:
+    path = tmp_path / "t.csv"
+    _hostile_frame()[["Campaign Name", "Converted"]].to_csv(path, index=False)
+    args = ["train", "--table", str(path), "--target", "Converted", "--no-track"]
+    out = ["--out-dir", str(tmp_path / "out"), "--leakage-threshold", threshold]
+    message = _user_error(_invoke(*args, *out))
+    assert f"--leakage-threshold {float(threshold)}: give a ROC AUC above 0.5" in message
+
+
+def test_training_names_the_file_and_column_of_an_infinite_number(tmp_path: Path) -> None:
+    frame = _hostile_frame()[["Campaign Name", "Email Opens", "Converted"]]
+    frame.loc[5, "Email Opens"] = "1e308"
+    path = tmp_path / "inf.csv"
+    frame.to_csv(path, index=False)
+    args = ["train", "--table", str(path), "--target", "Converted", "--no-track"]
+    message = _user_error(
+        _invoke(*args, "--out-dir", str(tmp_path / "o"), "--min-class-rows", "10")
+    )
+    assert f"{path}: column 'Email Opens' has 1 number(s) that are infinite" in message
+    assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())

@@ -21,7 +21,12 @@ Columns are known by their normalised header (``budget_[eur]`` for "Budget [EUR]
 (:func:`file_headers`: in ``describe``, the learned points sheet and messages).
 
 Tables with fewer than :data:`MIN_CLASS_ROWS` converted or not converted rows are refused, as
-Dynamics 365 does (40 of each): a model learnt from fewer mostly learns noise.
+Dynamics 365 does (40 of each): a model learnt from fewer mostly learns noise. Also refused,
+naming the file and the column, when training and when scoring: a file without rows; an id
+column with blank or repeated ids, that is the target or holds personal data (ids reach the
+scores file); a time column with dates before 1980 or more than a year ahead (placeholders
+such as 0001-01-01); numbers that are infinite or too large for the model ("inf", "1e308":
+a broken export, not a big lead). Messages about a column of personal data show no values.
 
 Examples
 --------
@@ -62,6 +67,7 @@ from sklearn.utils.validation import check_is_fitted
 from leadscore.errors import LeadscoreError
 from leadscore.privacy import personal_data_reason, safe_examples
 from leadscore.readers import RawTable, normalise_column_name, read_table_file
+from leadscore.validation import EARLIEST_TIMESTAMP
 
 PLACEHOLDERS = frozenset(
     {
@@ -88,13 +94,24 @@ PLACEHOLDERS = frozenset(
 )
 TRUE_WORDS = frozenset({"1", "1.0", "yes", "y", "true", "t", "ja", "wahr"})
 FALSE_WORDS = frozenset({"0", "0.0", "no", "n", "false", "f", "nein", "falsch"})
-_ID_NAME = re.compile(r"(^|_)(id|uuid|guid|key|number|no)$|^id_")
+_ID_NAME = re.compile(r"(^|_)(id|uuid|guid|key|number|no|nr)$|^id_|nummer$")
 _DATE_LIKE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}([ T]\d{1,2}:\d{2}.*)?$")
 #: Share of filled values that must parse for a column to count as numbers, booleans or dates.
 _PARSE_SHARE = 0.98
 #: Fewest converted and fewest not converted rows a flat table must have (Dynamics 365's 40).
 MIN_CLASS_ROWS = 40
+#: How far after the day it is read a time column may reach (a lead created next year is a typo).
+LATEST_TIME_AHEAD = pd.Timedelta(days=365)
+#: Largest number a model takes: LightGBM reads features as float32, larger ones become inf.
+LARGEST_NUMBER = float(np.finfo(np.float32).max)
 _TRANSLITERATED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
+class NumberOutOfRangeError(LeadscoreError):
+    """A numeric column holds infinite numbers or numbers too large for the model.
+
+    The message names the column, not the file: the caller adds where the table came from.
+    """
 
 
 class TooFewRowsError(LeadscoreError):
@@ -141,6 +158,29 @@ def to_number(text: pd.Series) -> pd.Series:
     )
     value = value.mask(decimal_comma, value.str.replace(",", ".", regex=False))
     return pd.to_numeric(value, errors="coerce")
+
+
+def finite_numbers(column: pd.Series, header: str) -> pd.Series:
+    """The numbers of a numeric column (text or typed) as float64; missing values stay missing.
+
+    Raises
+    ------
+    NumberOutOfRangeError
+        When a value is infinite ("inf", "1e400") or beyond :data:`LARGEST_NUMBER` ("1e308"):
+        the model would see it as infinite. Such a value is a broken export, not a big lead.
+    """
+    if pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column):
+        numbers = column.astype("float64")
+    else:
+        numbers = to_number(clean_text(column))
+    too_large = numbers.notna() & ~(numbers.abs() <= LARGEST_NUMBER)
+    if too_large.any():
+        raise NumberOutOfRangeError(
+            f"column '{header}' has {int(too_large.sum()):,} number(s) that are infinite or "
+            f"beyond ±{LARGEST_NUMBER:.1e}, e.g. {safe_examples(column[too_large].unique())}; "
+            "correct or clear them in the export."
+        )
+    return numbers
 
 
 def to_boolean(text: pd.Series) -> pd.Series:
@@ -302,10 +342,8 @@ class TableTyper(TransformerMixin, BaseEstimator):
             elif kind == "boolean":
                 as_text = column if pd.api.types.is_bool_dtype(column) else clean_text(column)
                 values = to_boolean(as_text.astype("string")).astype("float32")
-            elif pd.api.types.is_numeric_dtype(column):
-                values = column.astype("float32")
             else:
-                values = to_number(clean_text(column)).astype("float32")
+                values = finite_numbers(column, self.header(name)).astype("float32")
             out[self.features_[name]] = values
         return pd.DataFrame(out, index=X.index)
 
@@ -379,6 +417,15 @@ def file_headers(raw: RawTable) -> dict[str, str]:
     return {name: headers.get(name, name) for name in raw.frame.columns}
 
 
+def _examples(header: str, column: pd.Series, shown: pd.Series) -> str:
+    """ ", e.g. 'x', 'y'" for a message about ``shown`` (values of ``column``): masked and short,
+    or no values at all when the column is personal data (names cannot be masked)."""
+    reason = personal_data_reason(header, column)
+    if reason is not None:
+        return f" (not shown: the column holds {reason})"
+    return f", e.g. {safe_examples(shown.unique())}"
+
+
 def parse_target(column: pd.Series, path: Path, name: str) -> pd.Series:
     """0/1 (as float, missing as NaN) from 1/0, yes/no or true/false values.
 
@@ -391,10 +438,9 @@ def parse_target(column: pd.Series, path: Path, name: str) -> pd.Series:
     lower = text.str.lower()
     bad = text.notna() & ~lower.isin(TRUE_WORDS | FALSE_WORDS)
     if bad.any():
-        examples = safe_examples(text[bad].unique())
         raise LeadscoreError(
             f"{path}: target column '{name}' has {int(bad.sum()):,} value(s) that are not "
-            f"1/0, yes/no or true/false, e.g. {examples}."
+            f"1/0, yes/no or true/false{_examples(name, column, text[bad])}."
         )
     return to_boolean(text)
 
@@ -407,16 +453,62 @@ def parse_time_column(
     Raises
     ------
     LeadscoreError
-        Naming the file, the column and (masked) values that are not dates.
+        Naming the file, the column and (masked) values that are not dates, or dates before
+        1980 (:data:`leadscore.validation.EARLIEST_TIMESTAMP`, as for event data) or more than
+        :data:`LATEST_TIME_AHEAD` after today: placeholders such as 0001-01-01 or typos.
     """
-    times = to_time(frame[name])
-    if times.isna().any():
-        bad = frame.loc[times.isna(), name].astype("string").unique()
-        raise LeadscoreError(
-            f"{path}: time column '{header or name}' has {int(times.isna().sum()):,} value(s) "
-            f"that are not dates, e.g. {safe_examples(bad)}."
-        )
+    header = header or name
+    column = frame[name]
+    times = to_time(column)
+    latest = pd.Timestamp.now(tz="UTC").floor("D") + LATEST_TIME_AHEAD
+    problems = (
+        (times.isna(), "that are not dates"),
+        (times < EARLIEST_TIMESTAMP, f"before {EARLIEST_TIMESTAMP:%Y-%m-%d}"),
+        (times > latest, f"after {latest:%Y-%m-%d} (a year from today)"),
+    )
+    for bad, what in problems:
+        if bad.any():
+            raise LeadscoreError(
+                f"{path}: time column '{header}' has {int(bad.sum()):,} value(s) {what}"
+                f"{_examples(header, column, column[bad].astype('string'))}; "
+                "correct them in the export."
+            )
     return times
+
+
+def check_ids(ids: pd.Series, path: Path, header: str) -> None:
+    """Refuse an id column with blank or repeated ids: scores would not say which lead is which.
+
+    Placeholders ("n/a", "-", "Select") count as blank.
+
+    Raises
+    ------
+    LeadscoreError
+        Naming the file, the column, how many rows and (masked) repeated ids.
+
+    Examples
+    --------
+    >>> try:
+    ...     check_ids(pd.Series(["L1", "L2", "L2", "", "L3", "L3"]), Path("leads.csv"), "Lead ID")
+    ... except LeadscoreError as error:
+    ...     print(error)  # doctest: +NORMALIZE_WHITESPACE
+    leads.csv: id column 'Lead ID' has 1 blank value(s) and 4 rows sharing 2 id(s),
+    e.g. 'L2', 'L3'; each lead needs an id of its own.
+    """
+    text = clean_text(ids)
+    blank = int(text.isna().sum())
+    repeated = text.notna() & text.duplicated(keep=False)
+    problems = [f"{blank:,} blank value(s)"] if blank else []
+    if repeated.any():
+        problems.append(
+            f"{int(repeated.sum()):,} rows sharing {text[repeated].nunique():,} id(s)"
+            f"{_examples(header, ids, text[repeated])}"
+        )
+    if problems:
+        raise LeadscoreError(
+            f"{path}: id column '{header}' has {' and '.join(problems)}; "
+            "each lead needs an id of its own."
+        )
 
 
 def read_scoring_rows(
@@ -430,8 +522,9 @@ def read_scoring_rows(
     Raises
     ------
     LeadscoreError
-        When the file is missing, lacks a column the model needs (named by its header as the
-        model saw it) or holds time values that are not dates.
+        When the file is missing, has no rows, lacks a column the model needs (named by its
+        header as the model saw it), has blank or repeated ids, holds time values that are not
+        dates (or out of range) or numbers too large for the model.
     """
     path = Path(path)
     if not path.is_file():
@@ -444,6 +537,15 @@ def read_scoring_rows(
             f"{path}: the model was trained on a table with column(s) {', '.join(missing)} "
             "(features, the time or the id column); this file lacks them."
         )
+    if frame.empty:
+        raise LeadscoreError(f"{path}: the file has no rows to score, only a header.")
+    if typer.id_col:
+        check_ids(frame[typer.id_col], path, typer.header(typer.id_col))
+    for name in (n for n, kind in typer.kinds_.items() if kind == "numeric"):
+        try:
+            finite_numbers(frame[name], typer.header(name))
+        except NumberOutOfRangeError as error:
+            raise LeadscoreError(f"{path}: {error}") from None
     if as_of is not None:
         return frame, as_of
     if typer.time_col and typer.time_col in frame.columns:
@@ -463,7 +565,8 @@ def _column(frame: pd.DataFrame, path: Path, option: str, given: str) -> str:
 
 
 def _not_personal(frame: pd.DataFrame, path: Path, option: str, name: str, given: str) -> None:
-    """Refuse personal data as the outcome or the time: its values would reach messages."""
+    """Refuse personal data as the outcome, the time or the id: its values would reach
+    messages, and ids reach the scores file."""
     reason = personal_data_reason(given, frame[name])
     if reason is not None:
         raise LeadscoreError(
@@ -529,8 +632,10 @@ def load_flat_table(
     Raises
     ------
     LeadscoreError
-        Naming the file and the column: a column that is missing, a target or time column that
-        holds personal data or values that do not parse; :class:`TooFewRowsError` below the minimum.
+        Naming the file and the column: a file without rows, a column that is missing, an id
+        column that is the target or has blank or repeated ids, a target, time or id column
+        that holds personal data, values that do not parse or times out of range;
+        :class:`TooFewRowsError` below the minimum.
     """
     path = Path(path)
     if not path.is_file():
@@ -541,9 +646,19 @@ def load_flat_table(
     id_name = _column(frame, path, "--id", id_col) if id_col else None
     time_name = _column(frame, path, "--time-col", time_col) if time_col else None
     dropped = tuple(_column(frame, path, "--drop", d) for d in drop)
+    if frame.empty:
+        raise LeadscoreError(f"{path}: the file has no rows to learn from, only a header.")
+    if id_name == target_name:
+        raise LeadscoreError(
+            f"{path}: --id and --target both name column '{target}'; the id names each lead, "
+            "the target is its outcome."
+        )
     _not_personal(frame, path, "--target", target_name, target)
     if time_name:
         _not_personal(frame, path, "--time-col", time_name, time_col)
+    if id_name:
+        _not_personal(frame, path, "--id", id_name, id_col)
+        check_ids(frame[id_name], path, id_col)
     labels = parse_target(frame[target_name], path, target)
     known = labels.notna().to_numpy()
     frame = frame[known].reset_index(drop=True)
