@@ -176,3 +176,49 @@ def test_train_compares_the_three_models(tmp_path: Path) -> None:
     runs = tmp_path / "mlruns"
     assert list(runs.rglob("gains.png")), "figures are logged to MLflow"
     assert "@" not in result.stdout + result.stderr
+
+
+def test_terminal_escapes_in_headers_and_paths_never_reach_the_terminal(tmp_path: Path) -> None:
+    from leadscore.synthetic.flat import messy_flat_table
+
+    flat = messy_flat_table(500, seed=3)
+    flat["\x1b]8;;http://evil\x1b\\Notes"] = "same"  # an OSC-8 hyperlink
+    flat["\x1b[2J"] = None  # clear screen
+    flat["Budget [link=http://evil]x[/link]"] = "same"  # Rich markup would make a link
+    table = tmp_path / "flat.csv"
+    flat.to_csv(table, index=False)
+    trained = _leadscore(
+        "train", "--table", str(table), "--target", "Converted", "--id", "Lead ID",
+        "--no-track", "--out-dir", str(tmp_path / "reports"),
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    shown = trained.stdout + trained.stderr
+    assert "\x1b" not in shown
+    assert "  ]8;;http://evil\\notes: constant" in shown
+    assert "  [2j: empty" in shown
+    assert "budget_[link=http://evil]x[/link]: constant" in shown
+    hostile_path = tmp_path / "\x1b[2J\x07nowhere"
+    failed = _leadscore("validate", "--data", str(hostile_path))
+    assert failed.returncode == 1
+    assert "\x1b" not in failed.stderr and "\x07" not in failed.stderr
+    assert "\\x1b[2J\\x07nowhere" in failed.stderr
+
+
+def test_generators_never_overwrite_a_real_export(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "leads.parquet").write_bytes(b"PAR1 mine")
+    refused = _leadscore("generate", "--out", str(export), "--leads", "50", "--format", "csv")
+    assert refused.returncode == 1
+    assert "not an earlier synthetic dataset (leads.parquet)" in " ".join(refused.stderr.split())
+    assert [p.name for p in export.iterdir()] == ["leads.parquet"]
+    assert (export / "leads.parquet").read_bytes() == b"PAR1 mine"
+    mine = tmp_path / "mine.csv"
+    mine.write_text("my,export\n")
+    kept = _leadscore("generate-flat", "--out", str(mine), "--rows", "50")
+    assert kept.returncode == 1
+    assert "already exists" in kept.stderr and "--overwrite" in kept.stderr
+    assert mine.read_text() == "my,export\n"
+    replaced = _leadscore("generate-flat", "--out", str(mine), "--rows", "50", "--overwrite")
+    assert replaced.returncode == 0, replaced.stderr
+    assert mine.read_text().startswith("Lead ID,")

@@ -115,6 +115,37 @@ def test_bad_arguments_are_clear_errors(tmp_path: Path) -> None:
         generate(tmp_path, n_leads=10, start="2025-01-01", end="2025-01-15")
 
 
+def test_a_folder_holding_other_files_is_refused_and_left_untouched(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    mine = {"leads.csv": b"lead_id\nL1\n", "accounts.parquet": b"PAR1", "notes.txt": b"mine"}
+    for name, content in mine.items():
+        (export / name).write_bytes(content)
+    with pytest.raises(LeadscoreError) as caught:
+        generate(export, profile="b2c", n_leads=200, seed=1)
+    message = str(caught.value)
+    assert "holds files that are not an earlier synthetic dataset" in message
+    assert "accounts.parquet, leads.csv, notes.txt" in message
+    assert {p.name: p.read_bytes() for p in export.iterdir()} == mine  # nothing written
+    (tmp_path / "file").write_text("mine")
+    with pytest.raises(LeadscoreError, match="is a file: give a folder"):
+        generate(tmp_path / "file", n_leads=200, seed=1)
+    assert (tmp_path / "file").read_text() == "mine"
+
+
+def test_an_earlier_synthetic_dataset_is_replaced_also_in_another_format(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / ".gitkeep").write_text("")  # hidden files do not make a folder someone's
+    generate(data, n_leads=200, seed=1)
+    (data / "notes.txt").write_text("mine")
+    generate(data, profile="b2c", n_leads=200, seed=2, file_format="csv")
+    names = sorted(p.name for p in data.iterdir() if p.is_file())
+    assert names == [".gitkeep", "events.csv", "leads.csv", "notes.txt", "outcomes.csv"]
+    assert (data / "notes.txt").read_text() == "mine"
+    assert '"profile": "b2c"' in (data / "ground_truth" / "params.json").read_text()
+
+
 # -- realism -----------------------------------------------------------------------------------
 
 

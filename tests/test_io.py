@@ -81,6 +81,17 @@ def test_neutralising_leaves_safe_frames_alone() -> None:
     assert neutralise_formulas(pd.DataFrame({"x": [None, None]}, dtype=object))["x"].isna().all()
 
 
+def test_formulas_behind_blanks_are_neutralised_and_numbers_stay_numbers(tmp_path: Path) -> None:
+    hidden = [" =1+1198", "\n=2+3167", "\r\n+1", "\u00a0@SUM(A1)", "\u3000-2+3", "\t =x"]
+    safe = ["a = b", "L 1", "x-1", " ", ""]
+    frame = pd.DataFrame({"lead_id": hidden + safe, "p": [-0.5] * 11, " =h": ["x"] * 11})
+    write_table(frame, tmp_path / "scores.csv")
+    text = pd.read_csv(tmp_path / "scores.csv", dtype=str, keep_default_na=False)
+    assert text["lead_id"].tolist() == ["'" + v for v in hidden] + safe
+    assert list(text.columns) == ["lead_id", "p", "' =h"]
+    assert pd.read_csv(tmp_path / "scores.csv")["p"].tolist() == [-0.5] * 11
+
+
 def test_a_rewritten_file_keeps_its_mode_and_a_new_one_follows_the_umask(tmp_path: Path) -> None:
     out = tmp_path / "scores.csv"
     old = os.umask(0o022)
@@ -234,6 +245,31 @@ def test_outputs_over_or_inside_an_input_are_refused(tmp_path: Path) -> None:
     check_distinct_outputs({"--out": tmp_path / "scores.csv"}, inputs={"--data": data, "x": None})
 
 
+def test_outputs_inside_an_output_folder_are_refused(tmp_path: Path) -> None:
+    figures = tmp_path / "od" / "figures"
+    with pytest.raises(
+        LeadscoreError, match=r"--metrics-out \(.*roc.png\) would be written inside"
+    ):
+        check_distinct_outputs(
+            {"--metrics-out": figures / "roc.png"}, folders={"the figures": figures}
+        )
+    with pytest.raises(LeadscoreError, match="would be written inside the figures"):
+        check_distinct_outputs({"--out": tmp_path / "OD/Figures"}, folders={"the figures": figures})
+    data = tmp_path / "data"
+    data.mkdir()
+    with pytest.raises(LeadscoreError, match=r"the figures .* and --data .* overlap"):
+        check_distinct_outputs({}, inputs={"--data": data}, folders={"the figures": data / "f"})
+    (tmp_path / "file").write_text("mine")
+    with pytest.raises(LeadscoreError, match="is a file, not a folder"):
+        check_distinct_outputs({}, folders={"the figures": tmp_path / "file"})
+    check_distinct_outputs(
+        {"--metrics-out": tmp_path / "od" / "metrics.json"},
+        inputs={"--data": data},
+        folders={"the figures": figures},
+    )
+    assert not (tmp_path / "od").exists()
+
+
 def _invoke(*args: str):
     return CliRunner().invoke(app, list(args))
 
@@ -282,6 +318,49 @@ def test_features_and_train_refuse_outputs_over_their_inputs(tmp_path: Path) -> 
     trained = _invoke("train", "--data", str(data), "--out-dir", str(tmp_path / "reports"))
     assert "reports is a file, not a folder" in str(trained.exception)
     assert (data / "leads.csv").read_text() == flat.read_text() == "mine\n"
+
+
+def test_train_refuses_an_output_inside_its_figures_folder_before_any_work(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()  # empty: reading it would fail with another message
+    roc = tmp_path / "od" / "figures" / "roc.png"
+    roc.parent.mkdir(parents=True)
+    roc.write_bytes(b"PNG")
+    trained = _invoke(
+        "train", "--data", str(data), "--no-track", "--out-dir", str(tmp_path / "od"),
+        "--metrics-out", str(roc),
+    )  # fmt: skip
+    assert trained.exit_code == 1
+    assert "--metrics-out" in str(trained.exception)
+    assert "inside --out-dir's figures folder" in str(trained.exception)
+    assert roc.read_bytes() == b"PNG"
+
+
+def test_a_symlinked_output_is_written_through(tmp_path: Path) -> None:
+    shared = tmp_path / "shared" / "scores.csv"
+    shared.parent.mkdir()
+    shared.write_text("old\n")
+    shared.chmod(0o640)
+    link = tmp_path / "perm" / "scores.csv"
+    link.parent.mkdir()
+    link.symlink_to(shared)
+    write_table(pd.DataFrame({"lead_id": ["L1"]}), link)
+    assert link.is_symlink() and link.resolve() == shared
+    assert shared.read_text() == "lead_id\nL1\n"
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o640
+    assert _hidden(shared.parent) == [] and _hidden(link.parent) == []
+    dangling = tmp_path / "perm" / "new.csv"
+    dangling.symlink_to(tmp_path / "shared" / "new.csv")
+    write_table(pd.DataFrame({"lead_id": ["L2"]}), dangling)
+    assert (
+        dangling.is_symlink() and (tmp_path / "shared" / "new.csv").read_text() == "lead_id\nL2\n"
+    )
+    loop = tmp_path / "perm" / "loop.csv"
+    loop.symlink_to(loop)
+    with pytest.raises(LeadscoreError, match=r"loop\.csv: cannot write: too many levels"):
+        write_table(pd.DataFrame({"lead_id": ["L3"]}), loop)
 
 
 def test_the_cli_prints_output_errors_without_a_traceback(tmp_path: Path) -> None:

@@ -211,6 +211,18 @@ def test_headers_with_brackets_colons_and_quotes_are_read(tmp_path: Path) -> Non
     assert list(frame.columns) == ["budget_[eur]", 'say_"hi"', "time:_now"]
 
 
+def test_control_characters_never_reach_column_names(tmp_path: Path) -> None:
+    link, clear = "\x1b]8;;http://evil\x1b\\Notes", "\x1b[2J"
+    payload = f"lead_id,{link},{clear},Be\x07ll\x7f\x9b,\u202eeman,\x1b\nL1,a,b,c,d,\n".encode()
+    frame = _read(tmp_path, payload)
+    assert list(frame.columns) == ["lead_id", "]8;;http://evil\\notes", "[2j", "bell", "eman"]
+    for name in frame.columns:
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f\u202e]", name), name
+    assert normalise_column_name("Lead\tID\x1c") == "lead_id"  # blanks still join words
+    with pytest.raises(LeadscoreError, match="column 2 has no header but holds values"):
+        _read(tmp_path, b"lead_id,\x1b\x07\nL1,7\n")
+
+
 def test_a_header_without_a_line_break_is_an_empty_table(tmp_path: Path) -> None:
     frame = _read(tmp_path, b"lead_id;created_at")
     assert list(frame.columns) == ["lead_id", "created_at"] and frame.empty

@@ -70,6 +70,57 @@ def test_bad_settings_name_the_file_and_the_key(tmp_path: Path, text: str, fragm
     assert fragment in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("page_categories: [pricing, pricing]\n", "'page_categories' lists 'pricing' twice"),
+        ("windows_days: [30, 7, 30]\n", "'windows_days' lists 30 twice"),
+        ("account_event_windows_days: [7, 7]\n", "'account_event_windows_days' lists 7 twice"),
+        ("half_lives_days: [30, 30.0000001]\n", "lists 30 and 30.0000001, which count as the same"),
+        ("passive_event_types: [email_sent, email_sent]\n", "'passive_event_types' lists"),
+        (
+            "intent_signals:\n  p: {event_type: page_view, detail: [pricing, pricing]}\n",
+            "'intent_signals.p.detail' lists 'pricing' twice",
+        ),
+        ("service_area: [DE, AT, DE]\n", "'service_area' lists 'DE' twice"),
+        ("email_domains:\n  freemail: [gmx.de, gmx.de]\n", "'email_domains.freemail' lists"),
+        ("email_domains:\n  education_patterns: [x, x]\n", "'email_domains.education_pat"),
+        ("bands:\n  age: [30, 30, 50]\n", "'bands.age' lists 30 twice"),
+    ],
+)
+def test_a_value_listed_twice_is_an_error_naming_the_key(
+    tmp_path: Path, text: str, fragment: str
+) -> None:
+    with pytest.raises(LeadscoreError) as caught:
+        load_settings(_user(tmp_path, text))
+    assert "my-settings.yaml: setting" in str(caught.value)
+    assert fragment in str(caught.value)
+    assert "give each value once" in str(caught.value)
+
+
+def test_a_range_may_hold_one_value(tmp_path: Path) -> None:
+    assert load_settings(_user(tmp_path, "icp:\n  employees: [50, 50]\n")).icp_employees == (
+        50,
+        50,
+    )
+
+
+def test_features_reports_a_repeated_setting_without_a_traceback(tiny: Path) -> None:
+    from typer.testing import CliRunner
+
+    from leadscore.cli import app
+
+    settings = _user(tiny.parent, "page_categories: [pricing, pricing]\n")
+    out = tiny.parent / "out" / "training.parquet"
+    result = CliRunner().invoke(
+        app, ["features", "--data", str(tiny), "--settings", str(settings), "--out", str(out)]
+    )
+    assert result.exit_code == 1
+    assert isinstance(result.exception, LeadscoreError), result.exception
+    assert "'page_categories' lists 'pricing' twice" in str(result.exception)
+    assert not out.parent.exists()
+
+
 def test_intent_signals_are_replaced_as_a_whole(tmp_path: Path) -> None:
     path = _user(tmp_path, "intent_signals:\n  webinar: {event_type: webinar_attended}\n")
     assert list(load_settings(path).intent_signals) == ["webinar"]

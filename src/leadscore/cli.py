@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import sys
 import time
 from collections.abc import Iterable, Iterator
@@ -25,7 +26,13 @@ from leadscore import config
 from leadscore.dataset import load_dataset
 from leadscore.errors import DataValidationError, LeadscoreError, excerpt
 from leadscore.flat_table import MIN_CLASS_ROWS
-from leadscore.io import atomic_path, check_distinct_outputs, file_hash, write_table
+from leadscore.io import (
+    atomic_path,
+    check_distinct_outputs,
+    check_output_path,
+    file_hash,
+    write_table,
+)
 from leadscore.modeling.leakage import DEFAULT_THRESHOLD as DEFAULT_LEAKAGE_THRESHOLD
 from leadscore.validation import DEFAULT_MAX_ORPHAN_SHARE
 
@@ -63,10 +70,33 @@ def _dates_option(option: str, value: str | None) -> Iterator[None]:
         raise LeadscoreError(f"{option} {excerpt(value)}: {exc}") from None
 
 
+#: What a terminal acts on instead of showing: C0 and C1 control characters (ESC starts colour,
+#: hyperlink and clear-screen sequences, BEL rings, CR overwrites the line) and the invisible
+#: marks that reorder or hide text. Line feeds and tabs of multi-line messages are kept.
+_UNPRINTABLE = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
+)
+
+
+def _plain(text: object, style: str = "") -> Text:
+    """Text from the user's files, arguments or errors as the terminal should show it.
+
+    Never read as markup ("[link=...]" stays text) and control characters are shown escaped
+    (``\\x1b``), so a header or value cannot move the cursor, clear the screen or add a link.
+
+    Examples
+    --------
+    >>> _plain("\\x1b]8;;http://evil\\x1b\\\\Notes [b]x[/b]\\n\\tnext").plain
+    '\\\\x1b]8;;http://evil\\\\x1b\\\\Notes [b]x[/b]\\n\\tnext'
+    """
+    escaped = _UNPRINTABLE.sub(lambda m: m[0].encode("unicode_escape").decode(), str(text))
+    return Text(escaped, style=style)
+
+
 def _warn(lines: Iterable[str]) -> None:
-    """Print warnings as plain text: values from the user's files are never read as markup."""
+    """Print warnings from the user's data (see :func:`_plain`)."""
     for line in lines:
-        err_console.print(line, style="yellow", markup=False, highlight=False)
+        err_console.print(_plain(line, "yellow"), highlight=False)
 
 
 def _progress() -> Progress:
@@ -82,9 +112,10 @@ def _progress() -> Progress:
 
 @app.command()
 def generate(
-    out: Annotated[Path, typer.Option(help="Folder to write the tables to.")] = (
-        config.DEMO_DATA_DIR
-    ),
+    out: Annotated[
+        Path,
+        typer.Option(help="Folder to write the tables to: new, empty or an earlier synthetic one."),
+    ] = config.DEMO_DATA_DIR,
     profile: Annotated[str, typer.Option(help="b2b (accounts) or b2c (demographics).")] = "b2b",
     leads: Annotated[int, typer.Option(help="Number of leads (~100 events each).")] = (
         config.DEMO_LEADS
@@ -134,10 +165,18 @@ def generate_flat(
     ),
     rows: Annotated[int, typer.Option(help="Number of leads (rows).")] = 5000,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    overwrite: Annotated[
+        bool, typer.Option(help="Replace --out if it exists (it may be a real export).")
+    ] = False,
 ) -> None:
     """Write a messy flat CRM export with a target column (to try 'train --table')."""
     from leadscore.synthetic.flat import messy_flat_table
 
+    check_output_path(out)
+    if (out.exists() or out.is_symlink()) and not overwrite:
+        raise LeadscoreError(
+            f"--out {out} already exists: give a new file name, or add --overwrite to replace it."
+        )
     write_table(messy_flat_table(rows, seed), out, spreadsheet_safe=False)  # an input, raw
     console.print(
         f"Wrote {rows:,} rows to {out}. Try: leadscore train --table {out} --target Converted "
@@ -264,7 +303,11 @@ def train(
         typer.Option(help="Flat table: when each row was created; splits by time (else random)."),
     ] = None,
     leakage_threshold: Annotated[
-        float, typer.Option(help="Flat table: flag columns whose held-out AUC alone reaches this.")
+        float,
+        typer.Option(
+            help="Flat table: flag columns whose held-out AUC alone reaches this (above 0.5, "
+            "at most 1)."
+        ),
     ] = DEFAULT_LEAKAGE_THRESHOLD,
     min_class_rows: Annotated[
         int,
@@ -312,6 +355,7 @@ def train(
             "--points": points,
             "--settings": settings,
         },
+        folders={"--out-dir's figures folder": out_dir / "figures"},
     )
     if table is not None:
         _train_flat(
@@ -394,11 +438,16 @@ def _train_flat(
     tune: bool,
     min_class_rows: int = MIN_CLASS_ROWS,
 ) -> _Training:
-    from leadscore.flat_table import TooFewRowsError, load_flat_table
+    from leadscore.flat_table import NumberOutOfRangeError, TooFewRowsError, load_flat_table
     from leadscore.modeling.compare import compare_flat
 
     if target is None:
         raise LeadscoreError("--table needs --target COLUMN (the outcome: 1/0, yes/no).")
+    if not 0.5 < leakage_threshold <= 1.0:  # written so that nan is refused too
+        raise LeadscoreError(
+            f"--leakage-threshold {leakage_threshold}: give a ROC AUC above 0.5 and at most 1 "
+            "(0.5 is a coin toss: every column would be flagged)."
+        )
     with err_console.status(f"Reading {path}"):
         try:
             flat = load_flat_table(
@@ -414,7 +463,10 @@ def _train_flat(
     if flat.rows_without_target:
         console.print(f"{flat.rows_without_target:,} rows without a target value were left out.")
     with err_console.status("Training the models"):
-        result = compare_flat(flat, sheet=points, leakage_threshold=leakage_threshold)
+        try:
+            result = compare_flat(flat, sheet=points, leakage_threshold=leakage_threshold)
+        except NumberOutOfRangeError as exc:
+            raise LeadscoreError(f"{path}: {exc}") from None
     kinds = result.typer.describe()
     dropped = kinds[kinds["kind"] == "dropped"]
     console.print(
@@ -422,7 +474,7 @@ def _train_flat(
         f"{len(kinds) - len(dropped)} columns used, {len(dropped)} dropped:"
     )
     for row in dropped.itertuples(index=False):
-        console.print(f"  {row.column}: {row.reason}", highlight=False)
+        console.print(_plain(f"  {row.column}: {row.reason}"), highlight=False)
     if tune:
         console.print("[yellow]--tune applies to --data training only; ignored.[/yellow]")
     identity = "|".join([file_hash(path), flat.target, *flat.excluded, flat.time_col or ""])
@@ -455,7 +507,7 @@ class _Training:
 
     def finish(self, out_dir: Path, metrics_out: Path | None, track: bool, promote: bool) -> None:
         result = self.result
-        console.print(result.description)
+        console.print(_plain(result.description), highlight=False)  # names file and columns
         self._print_metrics()
         if result.audit is not None:
             self._print_audit()
@@ -518,15 +570,18 @@ class _Training:
         if flagged.empty:
             strongest = audit.iloc[0]
             console.print(
-                f"Leakage audit: no column gives the outcome away (strongest alone: "
-                f"{strongest['feature']}, ROC AUC {strongest['roc_auc']:.3f})."
+                _plain(
+                    f"Leakage audit: no column gives the outcome away (strongest alone: "
+                    f"{strongest['feature']}, ROC AUC {strongest['roc_auc']:.3f})."
+                ),
+                highlight=False,
             )
             return
         console.print(
             f"[bold yellow]Leakage audit: {len(flagged)} suspicious column(s)[/bold yellow]"
         )
         for advice in flagged["advice"]:
-            console.print(f"[yellow]  {advice}[/yellow]", highlight=False)
+            console.print(_plain(f"  {advice}", "yellow"), highlight=False)
 
     def _track(self, files: dict[str, Path], promote: bool) -> str:
         from leadscore.modeling.tracking import log_comparison, tracking_uri
@@ -679,7 +734,9 @@ def score(
         from leadscore.drift import retrain_advice
 
         drift_path = write_table(drift, out.with_name("drift.csv"))
-        console.print(f"Drift since training ({drift_path}): {retrain_advice(drift)}")
+        console.print(
+            _plain(f"Drift since training ({drift_path}): {retrain_advice(drift)}"), highlight=False
+        )
     if accounts is not None:
         write_table(accounts, accounts_out)
         console.print(f"{len(accounts):,} accounts in {accounts_out}.")
@@ -796,10 +853,10 @@ def _print_frame(title: str, frame: pd.DataFrame) -> None:
     console.print(table)
 
 
-def _cell(value) -> str:
+def _cell(value) -> str | Text:
     if isinstance(value, float):
         return "" if pd.isna(value) else f"{value:,.3f}"
-    return f"{value:,}" if isinstance(value, int) else str(value)
+    return f"{value:,}" if isinstance(value, int) else _plain(value)
 
 
 @app.command()
@@ -952,9 +1009,8 @@ def main() -> None:
     except DataValidationError as exc:
         err_console.print(f"[bold red]{len(exc.problems)} problem(s) in the input data:[/bold red]")
         for problem in exc.problems:
-            err_console.print(problem.describe(), style="red", markup=False, highlight=False)
+            err_console.print(_plain(problem.describe(), "red"), highlight=False)
         sys.exit(1)
     except LeadscoreError as exc:
-        # user text (values, file names) may hold "[...]": never read it as markup
-        err_console.print(Text.assemble(("error:", "bold red"), f" {exc}"), highlight=False)
+        err_console.print(Text.assemble(("error:", "bold red"), " ", _plain(exc)), highlight=False)
         sys.exit(1)

@@ -22,7 +22,7 @@ import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +35,10 @@ from leadscore.errors import LeadscoreError, excerpt
 #: A temporary file or folder of a run that cannot be asked whether it is alive (another
 #: machine sharing the folder, or a name without a process id) is stale after this many seconds.
 STALE_AFTER_SECONDS = 24 * 3600
-#: First characters that make a spreadsheet read a cell as a formula (OWASP, CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Text a spreadsheet reads as a formula (OWASP, CSV injection): ``=``, ``+``, ``-`` or ``@``
+#: after any blanks (spreadsheets skip leading spaces, line breaks and invisible spaces), or a
+#: tab or carriage return first.
+FORMULA_START = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]*[=+\-@]|[\t\r]")
 # Identifies this machine in temporary names, so a run only judges process ids of its own host.
 _HOST = hashlib.blake2b(socket.gethostname().encode(), digest_size=3).hexdigest()
 # Errors of the file system that the user can fix, and what to tell them.
@@ -51,6 +53,7 @@ _OS_ADVICE = {
     errno.ENOTDIR: "a part of the path is a file, not a folder",
     errno.EEXIST: "a part of the path is a file, not a folder",
     errno.ENAMETOOLONG: "the name is too long",
+    errno.ELOOP: "too many levels of symbolic links (a link pointing to itself?)",
 }
 
 
@@ -174,7 +177,9 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     The temporary file lives in the same directory so the final ``os.replace`` is atomic. On
     any exception it is removed and ``target`` is left as it was. The new file gets the previous
     file's permissions (or the umask's for a new file), so whoever could read yesterday's output
-    can read today's. Temporaries of ``target`` left by killed runs are removed first.
+    can read today's. Temporaries of ``target`` left by killed runs are removed first. A
+    symbolic link is written through: the file it points to is replaced (its temporary lies
+    next to it) and the link stays a link, as ``open(target, "w")`` would do.
 
     Raises
     ------
@@ -192,13 +197,14 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     >>> out.read_text()
     'hi'
     """
-    target = Path(target)
-    check_output_path(target)
+    shown = Path(target)  # what the user gave names the file in messages
+    check_output_path(shown)
+    target = _link_target(shown) if shown.is_symlink() else shown
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LeadscoreError(
-            os_error_message(exc, target) or f"{target}: cannot create its folder ({exc})."
+            os_error_message(exc, shown) or f"{shown}: cannot create its folder ({exc})."
         ) from None
     remove_stale_temps(target.parent, target.name)
     mode = _new_file_mode(target)
@@ -210,7 +216,7 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
         os.replace(tmp, target)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        message = os_error_message(exc, target)
+        message = os_error_message(exc, shown)
         if message is None:
             raise
         if target.exists():
@@ -219,6 +225,19 @@ def atomic_path(target: str | os.PathLike[str]) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+def _link_target(link: Path) -> Path:
+    """The file a symbolic link points to: ``os.replace`` onto the link would replace the link
+    itself, leaving whoever reads the file it points to with the old content."""
+    try:
+        return Path(os.path.realpath(link, strict=True))
+    except FileNotFoundError:  # a dangling link: the file it names is created
+        return Path(os.path.realpath(link))
+    except OSError as exc:
+        raise LeadscoreError(
+            os_error_message(exc, link) or f"{link}: cannot follow the link ({exc.strerror})."
+        ) from None
 
 
 @contextlib.contextmanager
@@ -294,6 +313,7 @@ def _probe_writable(folder: Path, path: Path) -> None:
 def check_distinct_outputs(
     outputs: Mapping[str, str | os.PathLike[str] | None],
     inputs: Mapping[str, str | os.PathLike[str] | None] | None = None,
+    folders: Mapping[str, str | os.PathLike[str] | None] | None = None,
 ) -> None:
     """Refuse outputs of one command that would overwrite each other or an input.
 
@@ -301,7 +321,10 @@ def check_distinct_outputs(
     (symbolic links, ``./`` and ``..`` followed, hard links of existing files detected) or when
     their names differ only in case in the same folder (one file on Windows and macOS). An
     output collides with an input when it is the input file or lies inside an input folder.
-    Each output is also checked with :func:`check_output_path`.
+    An output folder is one the command fills with files of its choosing (e.g. figures): no
+    output file and no input may lie in it, and it may not lie in an input folder. Each output
+    is also checked with :func:`check_output_path`, each output folder for being a folder that
+    takes files.
 
     Parameters
     ----------
@@ -310,11 +333,13 @@ def check_distinct_outputs(
         values are skipped.
     inputs : mapping, optional
         The same for input files and folders.
+    folders : mapping, optional
+        The same for output folders.
 
     Raises
     ------
     LeadscoreError
-        Naming both outputs (or the output and the input) and the file they share.
+        Naming both outputs (or the output and the input, or the folder) and what they share.
 
     Examples
     --------
@@ -323,6 +348,10 @@ def check_distinct_outputs(
     Traceback (most recent call last):
     ...
     leadscore.errors.LeadscoreError: scores and accounts are the same file (out/scores.csv and ...
+    >>> check_distinct_outputs({"metrics": "out/fig/roc.png"}, folders={"figures": "out/fig"})
+    Traceback (most recent call last):
+    ...
+    leadscore.errors.LeadscoreError: metrics (out/fig/roc.png) would be written inside figures ...
     """
     seen: dict[tuple[str, str], tuple[str, Path, Path]] = {}
     for what, given in outputs.items():
@@ -354,6 +383,49 @@ def check_distinct_outputs(
                     + (f"inside {what_in} ({given_in})" if inside else f"over {what_in}")
                     + ": write outputs elsewhere, inputs are never changed."
                 )
+    for what_folder, given_folder in (folders or {}).items():
+        if given_folder is not None:
+            _check_output_folder(what_folder, Path(given_folder), seen.values(), inputs or {})
+
+
+def _check_output_folder(
+    what: str,
+    folder: Path,
+    outputs: Iterable[tuple[str, Path, Path]],
+    inputs: Mapping[str, str | os.PathLike[str] | None],
+) -> None:
+    """Refuse an output folder that is a file, takes no file, or overlaps an output or input."""
+    if folder.is_dir():
+        _probe_writable(folder, folder)
+    elif folder.exists():
+        raise LeadscoreError(f"{what} ({folder}) is a file, not a folder.")
+    else:
+        check_output_path(folder)
+    resolved = folder.resolve()
+    for what_out, path, resolved_out in outputs:
+        if _within(resolved_out, resolved):
+            raise LeadscoreError(
+                f"{what_out} ({path}) would be written inside {what} ({folder}), which the "
+                "command fills with its own files: give it another place."
+            )
+    for what_in, given_in in inputs.items():
+        if given_in is None:
+            continue
+        source = Path(given_in).resolve()
+        if _within(resolved, source) or _within(source, resolved):
+            raise LeadscoreError(
+                f"{what} ({folder}) and {what_in} ({given_in}) overlap: write outputs elsewhere, "
+                "inputs are never changed."
+            )
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """Whether resolved ``path`` is ``folder`` or lies in it; case is ignored, as on Windows
+    and macOS, where ``Figures`` and ``figures`` are one folder."""
+    parts, folder_parts = path.parts, folder.parts
+    return len(parts) >= len(folder_parts) and all(
+        a.casefold() == b.casefold() for a, b in zip(parts, folder_parts, strict=False)
+    )
 
 
 def _same_existing(a: Path, b: Path) -> bool:
@@ -366,10 +438,12 @@ def _same_existing(a: Path, b: Path) -> bool:
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """Prefix ``'`` to text cells and headers a spreadsheet would run as a formula.
 
-    Text starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is what Excel,
-    LibreOffice and Google Sheets evaluate (OWASP, "CSV injection"); the leading quote makes
-    them show the text instead. Numeric, boolean and time columns are left as they are, so
-    ``-0.5`` stays a number. Meant for CSV files people open; Parquet keeps the raw values.
+    Text whose first character after any blanks (spaces, tabs, line breaks, other Unicode
+    spaces) is ``=``, ``+``, ``-`` or ``@``, or that starts with a tab or a carriage return, is
+    what Excel, LibreOffice and Google Sheets evaluate (OWASP, "CSV injection"); the leading
+    quote makes them show the text instead (:data:`FORMULA_START`). Numeric, boolean and time
+    columns are left as they are, so ``-0.5`` stays a number. Meant for CSV files people open;
+    Parquet keeps the raw values.
 
     Examples
     --------
@@ -377,6 +451,8 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     >>> safe = neutralise_formulas(frame)
     >>> list(safe.columns), safe.iloc[:, 0].tolist(), safe["x"].tolist()
     (["'=Industry+0", 'x'], ["'=1+1", "'@SUM(A1)", 'ok'], [-0.5, 1.0, 2.0])
+    >>> neutralise_formulas(pd.DataFrame({"id": [" =1+1", "\\n=2+3", "a=b"]}))["id"].tolist()
+    ["' =1+1", "'\\n=2+3", 'a=b']
     """
     columns = [_neutral_text(str(c)) if isinstance(c, str) else c for c in frame.columns]
     changed = {}
@@ -387,7 +463,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if not (pd.api.types.is_object_dtype(values) or pd.api.types.is_string_dtype(values)):
             continue
         try:  # on object columns .str gives NaN for non-text cells: numbers stay numbers
-            risky = values.str.startswith(FORMULA_STARTS)
+            risky = values.str.match(FORMULA_START)
         except AttributeError:  # no text at all (e.g. only empty cells)
             continue
         risky = np.asarray(risky.fillna(False), dtype=bool)
@@ -405,7 +481,7 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _neutral_text(text: str) -> str:
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if FORMULA_START.match(text) else text
 
 
 def frame_to_arrow(frame: pd.DataFrame) -> pa.Table:

@@ -50,14 +50,22 @@ class RawTable:
 def normalise_column_name(name: str) -> str:
     """Lower-case a header and join its words with ``_``.
 
+    Control characters other than blanks (ESC, BEL, DEL, C1) and invisible marks that reorder
+    or hide text are dropped: a column name reaches features, files and the terminal, where
+    ``ESC [2J`` would clear the screen.
+
     Examples
     --------
     >>> normalise_column_name("  Lead ID ")
     'lead_id'
     >>> normalise_column_name("Annual-Revenue")
     'annual_revenue'
+    >>> normalise_column_name("\\x1b[2JNotes\\u202e\\x07")
+    '[2jnotes'
     """
-    return re.sub(r"[\s\-.]+", "_", str(name).strip().lower()).strip("_")
+    unprintable = r"(?!\s)[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
+    visible = re.sub(unprintable, "", str(name))
+    return re.sub(r"[\s\-.]+", "_", visible.strip().lower()).strip("_")
 
 
 def find_table_file(data_dir: Path, table: str) -> Path | None:

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,22 @@ class _Checker:
     def fail(self, key: str, problem: str) -> LeadscoreError:
         return LeadscoreError(f"{self.source}: setting '{key}' {problem}")
 
+    def distinct(self, key: str, values: list, same: Callable[[Any], Any] = lambda v: v) -> None:
+        """Refuse a list that gives a value twice: each value names a feature column (a window,
+        a page category) or is a band edge, so a repeat is a mistake, not a wish."""
+        seen: dict[Any, Any] = {}
+        for value in values:
+            identity = same(value)
+            if identity in seen:
+                first = seen[identity]
+                twice = (
+                    f"lists {excerpt(value)} twice"
+                    if first == value
+                    else f"lists {excerpt(first)} and {excerpt(value)}, which count as the same"
+                )
+                raise self.fail(key, f"{twice}: give each value once")
+            seen[identity] = value
+
     def get(self, key: str) -> Any:
         value: Any = self.raw
         for part in key.split("."):
@@ -124,23 +141,32 @@ class _Checker:
         values = self.get(key)
         if not isinstance(values, list) or not values:
             raise self.fail(key, "must be a non-empty list of days")
-        return tuple(sorted({self.days(key, v) for v in values}))
+        days = [self.days(key, v) for v in values]
+        self.distinct(key, days)
+        return tuple(sorted(days))
 
     def strings(self, key: str, values: Any = None) -> tuple[str, ...]:
         values = self.get(key) if values is None else values
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise self.fail(key, f"must be a list of text values, not {excerpt(values)}")
+        self.distinct(key, values)
         return tuple(values)
 
     def lower_set(self, key: str) -> frozenset[str]:
         return frozenset(v.strip().lower() for v in self.strings(key))
 
-    def numbers(self, key: str, length: int | None = None) -> tuple[float, ...]:
+    def numbers(
+        self, key: str, length: int | None = None, *, distinct: bool = False
+    ) -> tuple[float, ...]:
+        """Numbers in increasing order; ``distinct``: each once (band edges), else a range's
+        lower and upper bound may be equal."""
         values = self.get(key)
         floats = [_as_float(v) for v in values] if isinstance(values, list) else [None]
         if None in floats or (length is not None and len(floats) != length):
             size = f"{length} " if length else ""
             raise self.fail(key, f"must be a list of {size}numbers, not {excerpt(values)}")
+        if distinct:
+            self.distinct(key, values, same=float)
         if floats != sorted(floats):
             raise self.fail(key, "must be in increasing order")
         return tuple(floats)  # type: ignore[arg-type]
@@ -155,7 +181,8 @@ class _Checker:
                 f"must be a list of positive numbers of days up to {MAX_DAYS:,}, "
                 f"not {excerpt(values)}",
             )
-        return tuple(dict.fromkeys(floats))  # type: ignore[arg-type]
+        self.distinct(key, values, same=lambda v: f"{v:g}")  # as in the feature name decay_act_30
+        return tuple(floats)  # type: ignore[arg-type]
 
     def event_type(self, key: str, value: Any) -> str:
         if not isinstance(value, str) or value not in EVENT_TYPES:
@@ -179,6 +206,7 @@ class _Checker:
                 raise self.fail(
                     key, f"has an invalid regular expression {excerpt(pattern)} ({exc.msg})"
                 ) from None
+        self.distinct(key, values)
         return tuple(re.sub(r"(?<!\\)\((?!\?)", "(?:", p) for p in values)
 
 
@@ -310,7 +338,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
         check.event_type("passive_event_types", passive)
 
     bands = {
-        name: check.numbers(f"bands.{name}")
+        name: check.numbers(f"bands.{name}", distinct=True)
         for name in ("employees", "annual_revenue", "age", "income")
     }
     titles = check.get("titles")

@@ -49,7 +49,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from leadscore.contract import ACCOUNT_EVENT_TYPES, EVENT_TYPES, TABLES
-from leadscore.errors import LeadscoreError
+from leadscore.errors import LeadscoreError, name_list
 from leadscore.io import atomic_directory
 from leadscore.synthetic import world
 from leadscore.synthetic.titles import sample_titles
@@ -701,7 +701,8 @@ def generate(
     Parameters
     ----------
     out_dir : str or Path
-        Folder to write to; files of the same tables are replaced, nothing else is touched.
+        Folder to write to: a new or empty folder, or an earlier synthetic dataset, whose table
+        files are replaced (also those of another format or profile); other files are kept.
     profile : {"b2b", "b2c"}
         B2B (accounts, firmographics, account events) or B2C (demographics, no accounts).
     n_leads : int
@@ -722,6 +723,12 @@ def generate(
     -------
     GenerationResult
 
+    Raises
+    ------
+    LeadscoreError
+        For bad arguments, and when ``out_dir`` holds files but no earlier synthetic dataset
+        (a real export must never be overwritten), naming some of them.
+
     Examples
     --------
     >>> import tempfile
@@ -741,6 +748,7 @@ def generate(
     n_days = (t_end - t_start).days
     if n_days < 60:
         raise LeadscoreError(f"the period {start} to {end} is too short: use at least 60 days.")
+    _refuse_foreign_folder(Path(out_dir))
     began = time.perf_counter()
     start_us = t_start.value // 1000
     rng = np.random.default_rng([seed, 0])
@@ -858,6 +866,38 @@ def generate(
         seconds=time.perf_counter() - began,
         params=params,
     )
+
+
+def _refuse_foreign_folder(folder: Path) -> None:
+    """Refuse a folder holding files that are not an earlier synthetic dataset.
+
+    Generating replaces the table files of an earlier dataset and removes those of another
+    format or profile: in a folder holding a real export that would destroy it. An earlier
+    dataset is recognised by the ``ground_truth/params.json`` the generator writes; hidden
+    files (``.gitkeep``, temporaries of killed runs) are never touched and do not count.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise LeadscoreError(f"{folder} is a file: give a folder to write the tables to.")
+    if not folder.is_dir() or _is_synthetic(folder):
+        return
+    try:
+        found = [p.name for p in folder.iterdir() if not p.name.startswith(".")]
+    except OSError as exc:
+        raise LeadscoreError(f"{folder}: cannot list the folder ({exc.strerror}).") from None
+    if found:
+        raise LeadscoreError(
+            f"{folder} holds files that are not an earlier synthetic dataset "
+            f"({name_list(found)}): give a new or empty folder, so none of them is overwritten."
+        )
+
+
+def _is_synthetic(folder: Path) -> bool:
+    """Whether ``folder`` holds a dataset written by :func:`generate` (its parameters file)."""
+    try:
+        params = json.loads((folder / TRUTH_DIR / "params.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(params, dict) and {"profile", "seed", "n_leads"} <= set(params)
 
 
 def _write_static_tables(
