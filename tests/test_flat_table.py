@@ -11,6 +11,7 @@ import pytest
 
 from leadscore.errors import LeadscoreError
 from leadscore.flat_table import (
+    KEPT_ON_REQUEST,
     NumberOutOfRangeError,
     TableTyper,
     file_headers,
@@ -22,6 +23,7 @@ from leadscore.flat_table import (
     to_number,
 )
 from leadscore.modeling.compare import compare_flat
+from leadscore.readers import normalise_column_name as normalise
 from leadscore.readers import read_table_file
 from leadscore.synthetic.flat import messy_flat_table
 
@@ -428,7 +430,8 @@ def _hostile_frame(n: int = 120) -> pd.DataFrame:
             "Ansprechpartner Name": pick(["Emma", "Hannah", "Paul", "Felix"]),
             "Mobiltelefon": rng.integers(4915100000000, 4917999999999, n).astype(str),
             "Phone No": rng.integers(12025550000, 19999999999, n).astype(str),
-            "Info 1": rng.integers(4915100000000, 4917999999999, n).astype(str),  # no header hint
+            # phones written as digits, no header hint (a national 0: not a number column)
+            "Info 1": np.char.add("0", rng.integers(1510000000, 1799999999, n).astype(str)),
             "Info 2": pick(people),
             "Geb.-Datum": (
                 pd.Timestamp("1940-01-01") + pd.to_timedelta(rng.integers(0, 23_000, n), "D")
@@ -590,3 +593,68 @@ def test_training_names_the_file_and_column_of_an_infinite_number(tmp_path: Path
     )
     assert f"{path}: column 'Email Opens' has 1 number(s) that are infinite" in message
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
+
+
+def _flag_frame(n: int = 250) -> pd.DataFrame:
+    """Consent flags with 2.4 % stray personal values, revenue-like numbers and a product."""
+    rng = np.random.default_rng(5)
+    do_not_email = rng.choice(["1", "0"], n).astype(object)
+    do_not_call = rng.choice(["Yes", "No"], n).astype(object)
+    stray = rng.choice(n, 6, replace=False)
+    do_not_email[stray] = [f"stray{i}@firma.de" for i in range(6)]
+    do_not_call[stray] = [f"+49 151 999000{i}" for i in range(6)]
+    converted = rng.choice(["Yes", "No"], n)
+    return pd.DataFrame(
+        {
+            "Lead ID": [f"FL{i:06d}" for i in range(n)],
+            "Do Not Email": do_not_email,
+            "Do Not Call": do_not_call,
+            "Annual Revenue": rng.choice([12_000_000, 4_900_000_000, 1_200_000_000], n),
+            "Amount": rng.integers(1_000_000_000, 9_999_999_999, n),
+            "Last Visit (ms)": rng.integers(1_700_000_000_000, 1_760_000_000_000, n),
+            "Product Interest": rng.choice(["Max Anders", "Emma Vogel", "Paul Berg"], n),
+            "Pages": np.where(converted == "Yes", rng.poisson(6, n), rng.poisson(3, n)),
+            "Converted": converted,
+        }
+    )
+
+
+def test_consent_flags_with_stray_personal_values_are_kept_without_them(tmp_path) -> None:
+    import pickle
+
+    path = tmp_path / "flags.csv"
+    _flag_frame().to_csv(path, index=False)
+    table = load_flat_table(path, "Converted", id_col="Lead ID", min_class_rows=10)
+    result = compare_flat(table)
+    typer = result.typer
+    assert typer.kinds_["do_not_email"] == typer.kinds_["do_not_call"] == "boolean"
+    out = typer.transform(table.frame)
+    assert set(out["do_not_email"].dropna()) == set(out["do_not_call"].dropna()) == {0.0, 1.0}
+    assert out["do_not_email"].isna().sum() == out["do_not_call"].isna().sum() == 6
+    stored = pickle.dumps(result)  # the models, their category vocabularies, the typer, scores
+    assert b"stray" not in stored and b"999000" not in stored
+
+
+def test_amounts_and_timestamps_are_numeric_features_not_phone_numbers(tmp_path) -> None:
+    typer = TableTyper(drop=("converted", "lead_id")).fit(_flag_frame().rename(columns=normalise))
+    for name in ("annual_revenue", "amount", "last_visit_(ms)"):
+        assert typer.kinds_[name] == "numeric", typer.dropped_.get(name)
+
+
+def test_a_column_kept_on_request_is_never_dropped_as_personal_data(tmp_path: Path) -> None:
+    frame = _flag_frame()
+    path = tmp_path / "keep.csv"
+    frame.to_csv(path, index=False)
+    plain = TableTyper(drop=("converted", "lead_id")).fit(frame.rename(columns=normalise))
+    assert plain.dropped_["product_interest"] == "personal data: people's names in 100 % of values"
+    table = load_flat_table(
+        path, "Converted", id_col="Lead ID", min_class_rows=10, keep=["Product Interest"]
+    )
+    assert table.kept == ("product_interest",)
+    typer = TableTyper(drop=table.excluded, keep=table.kept, headers=table.headers).fit(table.frame)
+    assert typer.kinds_["product_interest"] == "category"
+    described = typer.describe().set_index("column")
+    assert described.loc["product_interest", "reason"] == KEPT_ON_REQUEST
+    assert described.loc["pages", "reason"] == ""
+    with pytest.raises(LeadscoreError, match=r"--keep column 'Produkt' is not in the file"):
+        load_flat_table(path, "Converted", min_class_rows=10, keep=["Produkt"])

@@ -6,7 +6,9 @@ every other column is, the way a careful analyst would:
 
 - placeholders that mean "nobody filled this in" ("Select", "Unknown", "n/a", "-", "keine
   Angabe" ...) are missing values;
-- yes/no, true/false, 1/0 columns are booleans (1.0/0.0);
+- yes/no, true/false, 1/0 columns are booleans (1.0/0.0), also when a few values are something
+  else (:data:`leadscore.privacy.FLAG_SHARE`): those become missing values, so a stray e-mail
+  address typed into "Do Not Email" never reaches the model;
 - numbers are numbers, also with thousands separators ("1,200") or a decimal comma ("3,5");
 - dates become "days before the row's time" (only with a time column: an absolute date would
   let the model learn the calendar);
@@ -14,6 +16,8 @@ every other column is, the way a careful analyst would:
 - dropped, with the reason: columns given with ``--drop`` or ``--id``, personal data (found by
   header and by content, see :mod:`leadscore.privacy`: never used, never logged), id-like
   columns (a different value on almost every row), free text, empty and constant columns.
+  A column wrongly taken for personal data is kept when named in ``keep`` (``--keep``): the
+  user vouches for it; it is typed as usual and the typing table says it was kept on request.
 
 Columns are known by their normalised header (``budget_[eur]`` for "Budget [EUR]": what
 ``--drop`` and the leakage audit use); features get names LightGBM accepts
@@ -65,7 +69,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
 from leadscore.errors import LeadscoreError
-from leadscore.privacy import personal_data_reason, safe_examples
+from leadscore.privacy import FLAG_SHARE, personal_data_reason, safe_examples
 from leadscore.readers import RawTable, normalise_column_name, read_table_file
 from leadscore.validation import EARLIEST_TIMESTAMP
 
@@ -104,6 +108,8 @@ MIN_CLASS_ROWS = 40
 LATEST_TIME_AHEAD = pd.Timedelta(days=365)
 #: Largest number a model takes: LightGBM reads features as float32, larger ones become inf.
 LARGEST_NUMBER = float(np.finfo(np.float32).max)
+#: The typing table's reason for a column kept on request although it may look personal.
+KEPT_ON_REQUEST = "kept on request: not checked for personal data"
 _TRANSLITERATED = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
 
 
@@ -226,6 +232,9 @@ class TableTyper(TransformerMixin, BaseEstimator):
     headers : dict, optional
         Each column's header as written in the file (:func:`file_headers`), for people:
         reasons, the learned points sheet and messages show it. Default: the column names.
+    keep : tuple of str
+        Columns the user vouches hold no personal data (a product named "Max Pro" taken for
+        people's names): never dropped as personal data, typed as usual.
 
     Attributes
     ----------
@@ -244,15 +253,18 @@ class TableTyper(TransformerMixin, BaseEstimator):
         drop: tuple[str, ...] = (),
         id_col: str | None = None,
         headers: dict[str, str] | None = None,
+        keep: tuple[str, ...] = (),
     ) -> None:
         self.time_col = time_col
         self.drop = drop
         self.id_col = id_col
         self.headers = headers
+        self.keep = keep
 
     def __setstate__(self, state: dict) -> None:
         # Typers pickled with older models had neither: their features were the column names.
         state.setdefault("headers", None)
+        state.setdefault("keep", ())
         if "kinds_" in state:
             state.setdefault("features_", {name: name for name in state["kinds_"]})
         super().__setstate__(state)
@@ -263,7 +275,7 @@ class TableTyper(TransformerMixin, BaseEstimator):
 
     def _kind(self, name: str, column: pd.Series) -> str:
         """The column's kind, or why it is dropped (a reason starts with a capital-free word)."""
-        personal = personal_data_reason(self.header(name), column)
+        personal = None if name in self.keep else personal_data_reason(self.header(name), column)
         if personal is not None:
             return f"drop:{personal}"
         if pd.api.types.is_bool_dtype(column):
@@ -284,8 +296,8 @@ class TableTyper(TransformerMixin, BaseEstimator):
         if numeric_dtype:
             return "numeric"
         lower = text.dropna().str.lower()
-        if _share(lower.isin(TRUE_WORDS | FALSE_WORDS), filled) >= _PARSE_SHARE:
-            return "boolean"
+        if _share(lower.isin(TRUE_WORDS | FALSE_WORDS), filled) >= FLAG_SHARE:
+            return "boolean"  # its other values become missing values (transform)
         if _share(to_number(text).notna(), filled) >= _PARSE_SHARE:
             return "numeric"
         looks_like_dates = _share(lower.str.fullmatch(_DATE_LIKE.pattern), filled) >= _PARSE_SHARE
@@ -361,17 +373,19 @@ class TableTyper(TransformerMixin, BaseEstimator):
 
         ``column`` is the normalised name (what ``--drop`` and the points sheet take),
         ``header`` the header as written in the file, ``feature`` the column's name in the model
-        (empty for dropped columns); ``kind`` is ``dropped`` when ``reason`` says why.
+        (empty for dropped columns); ``kind`` is ``dropped`` when ``reason`` says why; a column
+        kept on request (``keep``) says so in ``reason``.
         """
         check_is_fitted(self, "kinds_")
         kinds = {**self.kinds_, **dict.fromkeys(self.dropped_, "dropped")}
+        kept = {name: KEPT_ON_REQUEST for name in self.kinds_ if name in self.keep}
         return pd.DataFrame(
             {
                 "column": list(kinds),
                 "header": [self.header(n) for n in kinds],
                 "feature": [self.features_.get(n, "") for n in kinds],
                 "kind": list(kinds.values()),
-                "reason": [self.dropped_.get(n, "") for n in kinds],
+                "reason": [self.dropped_.get(n, kept.get(n, "")) for n in kinds],
             },
             columns=["column", "header", "feature", "kind", "reason"],
         )
@@ -394,6 +408,8 @@ class FlatTable:
     notes: list[str] = field(default_factory=list)
     #: Each column's header as written in the file (see :func:`file_headers`).
     headers: dict[str, str] = field(default_factory=dict)
+    #: Columns the user vouches hold no personal data (see :class:`TableTyper`'s ``keep``).
+    kept: tuple[str, ...] = ()
 
 
 def file_headers(raw: RawTable) -> dict[str, str]:
@@ -608,6 +624,7 @@ def load_flat_table(
     drop: tuple[str, ...] | list[str] = (),
     time_col: str | None = None,
     min_class_rows: int = MIN_CLASS_ROWS,
+    keep: tuple[str, ...] | list[str] = (),
 ) -> FlatTable:
     """Read a flat export and check its target, id and time columns.
 
@@ -628,6 +645,9 @@ def load_flat_table(
     min_class_rows : int
         Fewest converted and fewest not converted rows accepted (default
         :data:`MIN_CLASS_ROWS`, Dynamics 365's minimum).
+    keep : sequence of str
+        Columns the user vouches hold no personal data: never dropped or refused as personal
+        data (a false positive such as a product line named after people).
 
     Raises
     ------
@@ -646,6 +666,7 @@ def load_flat_table(
     id_name = _column(frame, path, "--id", id_col) if id_col else None
     time_name = _column(frame, path, "--time-col", time_col) if time_col else None
     dropped = tuple(_column(frame, path, "--drop", d) for d in drop)
+    kept = tuple(_column(frame, path, "--keep", k) for k in keep)
     if frame.empty:
         raise LeadscoreError(f"{path}: the file has no rows to learn from, only a header.")
     if id_name == target_name:
@@ -653,11 +674,14 @@ def load_flat_table(
             f"{path}: --id and --target both name column '{target}'; the id names each lead, "
             "the target is its outcome."
         )
-    _not_personal(frame, path, "--target", target_name, target)
-    if time_name:
-        _not_personal(frame, path, "--time-col", time_name, time_col)
+    for option, name, given in (
+        ("--target", target_name, target),
+        ("--time-col", time_name, time_col),
+        ("--id", id_name, id_col),
+    ):
+        if name and name not in kept:
+            _not_personal(frame, path, option, name, given)
     if id_name:
-        _not_personal(frame, path, "--id", id_name, id_col)
         check_ids(frame[id_name], path, id_col)
     labels = parse_target(frame[target_name], path, target)
     known = labels.notna().to_numpy()
@@ -682,6 +706,7 @@ def load_flat_table(
         excluded=(target_name, *([id_name] if id_name else []), *dropped),
         rows_without_target=int((~known).sum()),
         headers=file_headers(raw),
+        kept=kept,
     )
 
 

@@ -4,27 +4,40 @@ CRM exports hold personal data under the GDPR. leadscore never uses it as a feat
 logs it and never prints it. :func:`personal_data_reason` says why a column is personal data:
 
 - by its header, in English and German and in any spelling (``E-Mail``, ``EmailAddress``,
-  ``Vorname``, ``Lead Owner``, ``Created By``, ``Zuständig``, ``Mobiltelefon``,
-  ``Kundenbetreuer``, ``Ansprechpartner Name``, ``Anrede``, ``Geb.-Datum``, ``PLZ``, ``IBAN``
-  ...). An English header names what its last word names ("Lead Owner" is a person, "Owner
-  Region" a region); a German compound by its last part ("Mobiltelefon", "Kundenbetreuer"), and
-  a few words that only ever mean people ("Vorname", "Ansprechpartner", "Betreuer") count
-  anywhere in a header. Not personal data under such a header: yes/no values (consent flags such
-  as "Do Not Email", "Do Not Call" or "Keine E-Mails" are all kept alike, whatever placeholders
-  they hold), small numbers under a phone, postcode or bank header (``Phone Calls``: 3 is a
-  count) and values without "@" under an e-mail header ("Newsletter Mail": Weekly);
-- by its content, whatever the header: e-mail addresses, phone numbers, IBANs and street
-  addresses ("Hauptstraße 12", "12 Main Street") filling at least :data:`CONTENT_SHARE` of a
-  sample of the filled values; phone numbers stored as plain digits ("4917334551514");
-  e-mail addresses or IBANs anywhere inside :data:`INSIDE_SHARE` of the values ("Referral
-  max@firma.de"); people's names (mostly one to three capitalised words, the first a common
-  first name from :mod:`leadscore.first_names` in :data:`NAME_SHARE` of the values); dates of
-  birth (dates mostly 15 to 100 years back, or years 1930-2008 under a birth header).
+  ``Vorname``, ``Lead Owner``, ``Created By (Delegate)``, ``Deal - Creator``, ``SDR``,
+  ``Account Executive``, ``Zuständig``, ``Betreut von``, ``Verkäufer``, ``Mobiltelefon``,
+  ``Kundenbetreuer``, ``Anrede``, ``Geb.-Datum``, ``Birth Place``, ``Address Line 2``, ``PLZ``,
+  ``IBAN``, ``Skype``, ``SSN``, ``Steuer-ID`` ...). An English header names what its last word
+  names ("Lead Owner" is a person, "Owner Region" a region); a German compound by its last part
+  ("Mobiltelefon", "Außendienstmitarbeiter"), and a few words that only ever mean people's data
+  ("Vorname", "Ansprechpartner", "Geburt") count anywhere in a header ("Gebiet", "Gebühr" are
+  not "geb."). A place of birth counts as personal data: with a birth date it singles people out
+  and it tells a lead-scoring model nothing a country column would not. Not personal data under
+  such a header: small numbers under a phone, postcode or bank header (``Phone Calls``: 3 is a
+  count), values without "@" under an e-mail header ("Newsletter Mail": Weekly) and values
+  without letters under a name header ("Mitarbeiter": 11-50 is a size band);
+- yes/no flags are never personal data, whatever their header: a column whose filled values are
+  at least :data:`FLAG_SHARE` yes/no words ("Do Not Email", "Do Not Call", "Keine E-Mails").
+  :mod:`leadscore.flat_table` types it as a boolean, so its other values (a stray e-mail
+  address or phone number) become missing values and never reach the model;
+- by its content, whatever the header, in text columns: e-mail addresses, phone numbers, IBANs
+  and street addresses ("Hauptstraße 12", "12 Main Street", "c/o Vogel") filling at least
+  :data:`CONTENT_SHARE` of a sample of the filled values; phone numbers written as digits in a
+  text column ("+4917334551514", "01511234567"; a column of plain numbers, such as amounts or
+  timestamps, never); e-mail addresses or IBANs anywhere inside :data:`INSIDE_SHARE` of the
+  values ("Referral max@firma.de"); people's names in :data:`NAME_SHARE` of the values: a
+  common first name from :mod:`leadscore.first_names` or an initial and a surname, in any case
+  and order ("hans müller", "Dr. Karl-Heinz Schmidt", "van der Berg, Jan", "J. Smith"). A single
+  word is never a name by content ("Max", "Charlotte" may be a product or a city), and neither
+  are two words with a product or place word ("Max Pro", "Emma Launch", "Beverly Hills").
 
-An age ("Age", "Alter": 42) is not personal data by itself and stays a feature: it is an ordinary
-B2C feature and says no more than an age band. A birth date or birth year is dropped: together
-with a postcode a birth date singles people out, and a model learns the same from an age
-column, so export one instead.
+Dates of birth are found by header only ("Date of Birth", "Geb.-Datum", "DOB", "Birth Year"):
+dates decades back are just as often a first purchase or a contract start. An age ("Age",
+"Alter": 42) is not personal data by itself and stays a feature: it is an ordinary B2C feature
+and says no more than an age band. A birth date or birth year is dropped: together with a
+postcode a birth date singles people out, and a model learns the same from an age column, so
+export one instead. A column found wrongly can be kept (``TableTyper(keep=...)``,
+``train --keep``).
 
 :func:`mask_personal` replaces e-mail addresses, IBANs, phone numbers and long digit runs inside
 any text, and :func:`safe_examples` turns values into short, masked examples for error messages.
@@ -38,11 +51,11 @@ Examples
 "personal data: a person's name (header 'Vorname')"
 >>> personal_data_reason("do_not_email", pd.Series(["Yes", "No", "no", "Select"])) is None
 True
->>> personal_data_reason("contact", pd.Series(["a@b.de", "c@d.com", "e@f.org", "x"]))
+>>> personal_data_reason("Info", pd.Series(["a@b.de", "c@d.com", "e@f.org", "x"]))
 'personal data: e-mail addresses in 75 % of values'
 >>> personal_data_reason("Quelle", pd.Series(["Web"] * 19 + ["Tip from max@firma.de"]))
 'personal data: e-mail addresses inside 5 % of values'
->>> personal_data_reason("Kontakt", pd.Series(["Anna Vogel", "Jonas Beck", "Dr. Eva Roth"]))
+>>> personal_data_reason("Info", pd.Series(["anna vogel", "J. Beck", "Dr. Karl-Heinz Roth"]))
 "personal data: people's names in 100 % of values"
 >>> mask_personal("row 3: anna@example.com, +49 151 2345678, DE89 3704 0044 0532 0130 00")
 'row 3: <e-mail>, <phone>, <IBAN>'
@@ -94,13 +107,31 @@ _NAME_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
             r"^namen?",  # the whole header: "Campaign Name" is a campaign's (_PERSON_WORDS)
             rf"({_PERSON_WORDS})_?name",
             r"contact_?person",
+            r"^(contact|kontakt|person|agent)",  # the whole header ("Preferred Contact": Email)
+            r"(primary|parent|main|marketing|billing|technical|sales|secondary)_contact",
+            r"parent_contact_for_lead",
+            r"person",  # "Deal - Person" (Pipedrive)
             r"owner",
+            r"owning_user",
+            r"creator",
             r"alias",
-            r"assigned_?to",
-            r"(created|modified|last_modified|updated|changed|owned|edited|converted|closed)_by",
-            r"(erstellt|angelegt|ge(ae|ä)ndert|bearbeitet|zugewiesen|zugeordnet)_von",
-            r"sales_?rep(resentative)?",
+            r"initials",
+            r"assigned_?to(_user)?",
+            r"(created|modified|last_modified|last_updated|updated|changed|owned|edited|converted"
+            r"|closed|referred|signed|handled|approved|entered|recorded|booked)_by",
+            r"referr(er|al)_name",
+            r"(agent|rep)_name",
+            r"sales_agent",
+            r"(erstellt|angelegt|ge(ae|ä)ndert|bearbeitet|zugewiesen|zugeordnet|erfasst|betreut)"
+            r"_(von|durch)",
+            r"rep(resentative)?",  # "Sales Rep", "Sales Development Rep", "Rep"
             r"sales_?person",
+            r"sales_team_member",
+            r"responsible(_person|_user)?",
+            r"[sb]dr",  # sales / business development representative
+            r"ae|csm|account_executive",
+            r"decision_maker",
+            r"recruiter",
             r"manager(in)?",
             r"key_?account",
             r"zust(ä|ae|a)ndig(er|e)?",
@@ -115,7 +146,16 @@ _NAME_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
             r"inhaber(in)?",
             r"berater(in)?",
             r"vertriebler(in)?",
-            r"vertriebsmitarbeiter(in)?",
+            r"mitarbeiter(in)?",  # "Zuständiger Mitarbeiter", "Außendienstmitarbeiter"
+            r"beauftragte?r?",  # "Vertriebsbeauftragter"
+            r"(au(ss|ß)en|innen)dienst",
+            r"besitzer(in)?",  # "Besitzer", "Datensatzbesitzer"
+            r"eigent(ü|ue)mer(in)?",
+            r"verk(ä|ae)ufer(in)?",
+            r"ansprechperson",
+            r"gesch(ä|ae)ftsf(ü|ue)hrer(in)?",
+            r"entscheider(in)?",
+            r"(mitarbeiter|bearbeiter|benutzer|nutzer)k(ü|ue)rzel",
             r"zust(ä|ae|a)ndige?r?",
         ),
         "anywhere": (r"vorname", r"nachname", r"ansprechpartner", r"betreuer", r"sachbearbeiter"),
@@ -134,16 +174,38 @@ _NAME_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
     "online identifier": {
         "words": (
             r"ip(_?(address|adresse|adr))?",
-            r"linkedin(_?url|_?profile)?",
-            r"twitter(_?handle)?",
-            r"xing",
+            r"linkedin(_?profile)?(_?url)?",
+            r"twitter(_?(handle|username|user))?",
+            r"xing(_?profile)?(_?url)?",
+            r"skype(_?(id|name))?",
+            r"facebook(_?(profile|page))?(_?url)?",
+            r"instagram(_?(handle|username|user))?(_?url)?",
         ),
         "heads": (),
+        "anywhere": (),
+    },
+    "national identifier": {
+        "words": (
+            r"ssn",
+            r"social_security(_?(number|no|nr))?",
+            r"(personal_)?tax_?id",
+            r"steuer_?id",
+            r"passport(_?(number|no|nr))?",
+            r"national_?id",
+        ),
+        "heads": (
+            r"personalausweis(nummer)?",
+            r"steueridentifikationsnummer",
+            r"sozialversicherungsnummer",
+            r"reisepass(nummer)?",
+        ),
         "anywhere": (),
     },
     "postal address": {
         "words": (
             r"(street|postal|mailing|home|billing|shipping)?_?address",
+            r"address_?line",  # "Address Line 2" (its number is a qualifier)
+            r"c_o",
             r"street",
             r"house_?number",
             r"zip(_?code)?",
@@ -162,17 +224,22 @@ _NAME_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
         "heads": (r"kontonummer", r"bankverbindung"),
         "anywhere": (),
     },
+    # A birth place is personal data too (with a birth date it singles people out); it is
+    # checked first so that "Birth Place" is not taken for a date.
+    "place of birth": {
+        "words": (r"birth_?place", r"place_?of_?birth"),
+        "heads": (r"geburtsort",),
+        "anywhere": (),
+    },
+    # "geb" only as a word of its own ("Geb.-Datum"): "Gebiet", "Gebühr", "Gebäude" are not.
     "date of birth": {
-        "words": (
-            r"birthday",
-            r"birth_?(date|year)",
-            r"(date|year)_?of_?birth",
-            r"dob",
-            r"geb_?(datum|dat|jahr)",
-            r"jahrgang",
-        ),
+        "words": (r"jahrgang",),
         "heads": (r"geburts(datum|tag|jahr)",),
-        "anywhere": (r"geburtsdatum",),
+        "anywhere": (
+            r"(^|_)(birth\w*|geb|dob|born)(_|$)",
+            r"(^|_)geburt",
+            r"(date|year)_?of_?birth",
+        ),
     },
     "form of address or gender": {
         "words": (r"salutation", r"gender", r"sex", r"geschlecht"),
@@ -195,15 +262,14 @@ _NAME_PATTERNS = {
 #: Trailing words that qualify a header without changing what it names ("Phone (work)").
 _QUALIFIERS = re.compile(
     r"(_(\d+|work|home|private|privat|business|gesch(ae|ä)ftlich|dienstlich|primary|"
-    r"secondary|alt|alternative|other|main|new|old|current))+$"
+    r"secondary|alt|alternative|other|main|new|old|current|delegate))+$"
 )
 #: Kinds whose values may be numbers: then only large ones (not counts) are personal data.
-_NUMERIC_KINDS = frozenset({"phone number", "postal address", "bank detail", "date of birth"})
+_NUMERIC_KINDS = frozenset(
+    {"phone number", "postal address", "bank detail", "date of birth", "national identifier"}
+)
 #: Headers of identifiers: digits there are record numbers, not phone numbers stored as digits.
 _ID_HEADER = re.compile(r"(^|_)(id|uuid|guid|key|number|no|nr|nummer)$|nummer$")
-#: Headers of dates that lie decades back for a reason: a company's founding, "customer since".
-_NOT_BIRTH = re.compile(r"found|gr(ü|ue)nd|establish|incorporat|since|seit")
-_BIRTH_HEADER = re.compile(r"(^|_)(birth|geb|geburt)")
 
 _EMAIL = r"[^@\s<>(),;:\"']+@[^@\s<>(),;:\"']+\.[A-Za-z]{2,}"
 _IBAN = r"[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}"
@@ -212,60 +278,85 @@ _PHONE = (
     r"|0[1-9]\d{1,4}(?: ?[/-] ?| )?\d[\d -]{3,}\d"  # national: 0151 2345678, 030/1234567
     r"|\(\d{3}\) ?\d{3}[-. ]\d{4}|\d{3}[-. ]\d{3}[-. ]\d{4})"  # North American
 )
-#: A phone number stored as digits: a country code (Germany, Austria, Switzerland, the UK,
-#: France, Italy, Spain, the Benelux, the Nordics, Poland, North America) or a national 0, then
-#: 10-15 digits in all. Record numbers ("000123456789") start with zeros.
-_DIGIT_PHONE = r"(?:49|43|41|44|33|39|34|31|32|45|46|47|48|1|0[1-9])\d{8,13}"
+#: A phone number stored as digits in a text column: after + or 00 or a national 0, or after a
+#: country code (North America: 1 and 10 digits; Germany, Austria, Switzerland, the UK, France,
+#: Italy, Spain, the Benelux, the Nordics, Poland: 11-14 digits in all). Amounts, revenue in
+#: cents and timestamps are numbers, never this: a column of plain numbers is not looked at,
+#: and digits ending in "000" (round amounts) never count.
+_DIGIT_PHONE = (
+    r"(?:\+|00)[1-9]\d{9,13}|0[1-9]\d{8,13}|1\d{10}"
+    r"|(?:49|43|41|44|33|39|34|31|32|45|46|47|48)\d{9,12}"
+)
+#: A number as a number column holds it: no leading zero, no "+" (those are phone numbers).
+_NUMBER_AS_WRITTEN = r"-?(?:[1-9]\d*|0)(?:[.,]\d+)?"
 _STREET = (
     r"[^\W\d][\w .'-]*(?:stra(?:ss|ß)e|str\.|weg|gasse|platz|allee|chaussee|[ -](?:ring|damm|ufer))"
     r" ?\d+ ?[a-z]?"  # Hauptstraße 12, Am Ring 3a (not "Spring 2024")
     r"|\d+[a-z]? [\w .'-]*\b(?:street|st|avenue|ave|road|rd|lane|ln|drive|dr|boulevard|blvd"
     r"|way|court|ct|place|pl)\.?"  # 12 Main Street
+    r"|c/o \w.*"  # "c/o Vogel": in care of a person
 )
 _FULL_CELL_KINDS = {
     "phone numbers": _PHONE,
     "street addresses": _STREET,
 }
-#: A person's name: one to three capitalised words, perhaps after a title ("Dr. Anna Vogel"),
-#: or "Vogel, Anna"; the group is the first name.
-_NAME_SHAPE = r"[A-ZÄÖÜ][\w'.-]*(?: [A-ZÄÖÜ][\w'.-]*){0,2}|[A-ZÄÖÜ][\w'-]*, [A-ZÄÖÜ][\w'-]*"
-_FIRST_NAME = re.compile(
-    r"^(?:(?:dr|prof|herr|frau|mr|mrs|ms)\.?\s+)*(?:[^\s,]+,\s*)?([^\s,]+)", re.IGNORECASE
+# A person's name has at least two parts, in any case ("hans müller"), perhaps after titles:
+# a first name (its first part if hyphenated: "Karl-Heinz"), an optional middle name or
+# initial, particles ("van der", "von", "de") and a surname; or "Surname, First name"; or an
+# initial and a surname ("J. Smith"). Single words ("Max", "Berlin") are never names by content.
+_LETTERS = r"[^\W\d_]"
+_WORD = rf"{_LETTERS}[\w'’]*(?:-{_LETTERS}[\w'’]*)*"
+_TITLES = r"(?:(?:dr|prof|herr|frau|mr|mrs|ms|miss|dipl\.?-?\w*)\.?\s+)*"
+_PARTICLES = r"(?:(?:van|von|de|der|den|del|della|di|da|du|dos|zu|zum|zur|ter|ten|le|la|al|el)\s+)*"
+_PERSON = re.compile(
+    rf"^{_TITLES}(?:"
+    rf"(?P<first>{_LETTERS}[\w'’]*)(?:-{_LETTERS}[\w'’]*)*(?:\s+{_LETTERS}\.|\s+{_WORD})?"
+    rf"\s+{_PARTICLES}(?P<surname>{_WORD})"
+    rf"|{_PARTICLES}(?P<surname_first>{_WORD}),\s*(?P<first_after>{_LETTERS}[\w'’]*)"
+    rf"(?:-{_LETTERS}[\w'’]*)*(?:\s+{_WORD})?"
+    rf"|(?P<initial>{_LETTERS})\.\s*(?:{_LETTERS}\.\s*)?{_PARTICLES}(?P<surname_after>{_WORD})"
+    r")$",
+    re.IGNORECASE,
 )
+#: Last words that make a first name and a word a product, plan, campaign, place or firm, not a
+#: person ("Max Pro", "Emma Launch", "Jack Series", "Beverly Hills", "Hans Meier GmbH").
+_NOT_SURNAME_WORDS = """
+    pro plus max mini lite light cloud plan series line promo promotion launch basic premium
+    edition suite team starter start standard business enterprise professional express ultra
+    home office sale sales deal offer campaign webinar event package bundle kit version release
+    box one go app online digital partner partners group service services consulting solutions
+    hills city beach springs park heights falls bay island valley street county nord süd north
+    south east west gmbh ag kg se inc ltd llc co
+"""
+_NOT_SURNAMES = frozenset(_NOT_SURNAME_WORDS.split())
 _MASKS = (
     (re.compile(_EMAIL), "<e-mail>"),
     (re.compile(rf"\b{_IBAN}\b"), "<IBAN>"),
     (re.compile(rf"(?<![\w.]){_PHONE}(?![\w.])"), "<phone>"),
     (re.compile(r"(?<![\w.])\d{10,15}(?![\w.])"), "<number>"),  # phone numbers as digits
 )
-_BOOLEAN_WORDS = frozenset(
-    {"1", "1.0", "0", "0.0", "yes", "no", "y", "n", "true", "false", "t", "f", "ja", "nein"}
-    | {"wahr", "falsch", "x", "opted out", "opted in"}
-)
 _PLAIN_NUMBER = r"[-+]?\d+(?:[.,]\d+)?"
-#: Share of yes/no values from which a column is a flag (as :mod:`leadscore.flat_table` types it).
-_YES_NO_SHARE = 0.98
+#: Share of the filled values in yes/no words from which a column is a flag: one rule for every
+#: flag, shared with :mod:`leadscore.flat_table`, which types such a column as a boolean and
+#: makes its other values (a stray e-mail address in "Do Not Email") missing values.
+FLAG_SHARE = 0.9
 #: Numbers below this under a phone/postcode/bank header are counts, not identifiers.
 _SMALL_NUMBER = 1000
-#: Share of dates 15 to 100 years back from which a date column holds dates of birth.
-_BIRTH_SHARE = 0.8
-#: Years between the 10th and 90th percentile of birth dates (adults' ages span decades; the
-#: creation dates of an old CRM export, all 15+ years back too, span a few years).
-_BIRTH_SPREAD_YEARS = 20
 
 
 def _sample(values: pd.Series) -> pd.Series:
     """Up to :data:`SAMPLE_SIZE` filled values as stripped text (evenly spread over the rows).
 
     Placeholders ("Select", "n/a", "-" ...) are not filled values; whole numbers are written
-    without a decimal part (a phone number read as a float is still its digits).
+    without a decimal part (a phone number read as a float is still its digits). The text is
+    plain Python strings (object dtype): every check on it gives True/False, never pd.NA.
     """
     from leadscore.flat_table import PLACEHOLDERS  # flat_table imports this module
 
     filled = values.dropna()
     if len(filled) > SAMPLE_SIZE:  # sample before converting: a column may have millions
         filled = filled.iloc[np.linspace(0, len(filled) - 1, SAMPLE_SIZE).astype(int)]
-    text = filled.astype("string").str.strip()
+    text = filled.astype(str).str.strip().astype(object)
     if pd.api.types.is_float_dtype(values):
         text = text.str.replace(r"\.0$", "", regex=True)
     return text[~text.str.lower().isin(PLACEHOLDERS)]
@@ -280,6 +371,8 @@ def personal_kind_of_header(name: str) -> str | None:
     ["person's name", 'phone number', 'phone number']
     >>> [personal_kind_of_header(h) for h in ("Campaign Name", "Owner Region", "Email Opens")]
     [None, None, None]
+    >>> [personal_kind_of_header(h) for h in ("Gebiet", "Geb.-Datum", "Birth Place", "Betreut von")]
+    [None, 'date of birth', 'place of birth', "person's name"]
     """
     words = re.sub(r"[\W_]+", "_", normalise_column_name(name)).strip("_")
     normalised = _QUALIFIERS.sub("", words) or words
@@ -289,9 +382,7 @@ def personal_kind_of_header(name: str) -> str | None:
     return None
 
 
-def personal_data_reason(
-    name: str, values: pd.Series, now: pd.Timestamp | None = None
-) -> str | None:
+def personal_data_reason(name: str, values: pd.Series) -> str | None:
     """Why the column ``name`` holding ``values`` is personal data, or ``None`` if it is not.
 
     Parameters
@@ -300,8 +391,6 @@ def personal_data_reason(
         The column's header (any spelling).
     values : Series
         Its values (text or typed); a sample of the filled ones is looked at.
-    now : Timestamp, optional
-        The day dates of birth are counted back from (default: today).
 
     Returns
     -------
@@ -316,16 +405,23 @@ def personal_data_reason(
     if by_header is not None and _header_applies(by_header, sample):
         article = "an" if by_header[0] in "aeio" else "a"
         return f"personal data: {article} {by_header} (header '{name}')"
-    if sample.empty:
-        return None
-    normalised = normalise_column_name(name)
-    reason = _by_text(sample) if not pd.api.types.is_numeric_dtype(values) else None
-    if reason is None and not _ID_HEADER.search(normalised):
-        share = float(sample.str.fullmatch(_DIGIT_PHONE).mean())
-        reason = _share_reason("phone numbers", share, CONTENT_SHARE)
-    if reason is None and not _NOT_BIRTH.search(normalised):
-        reason = _birth_dates(name, values, sample, now)
+    if sample.empty or pd.api.types.is_numeric_dtype(values):
+        return None  # numbers (amounts, revenue, timestamps) are not phone numbers by content
+    reason = _by_text(sample)
+    as_numbers = _share(sample.str.fullmatch(_NUMBER_AS_WRITTEN))
+    if (
+        reason is None
+        and as_numbers < FLAG_SHARE
+        and not _ID_HEADER.search(normalise_column_name(name))
+    ):
+        phones = sample.str.fullmatch(_DIGIT_PHONE) & ~sample.str.endswith("000")
+        reason = _share_reason("phone numbers", _share(phones), CONTENT_SHARE)
     return reason
+
+
+def _share(mask: pd.Series) -> float:
+    """The share of True in ``mask`` (0 for an empty one, never NaN)."""
+    return float(mask.fillna(False).astype(bool).mean()) if len(mask) else 0.0
 
 
 def _share_reason(kind: str, share: float, minimum: float, where: str = "in") -> str | None:
@@ -335,33 +431,42 @@ def _share_reason(kind: str, share: float, minimum: float, where: str = "in") ->
 
 
 def _is_yes_no(values: pd.Series, sample: pd.Series) -> bool:
-    """A flag: booleans, or yes/no words in nearly all filled values (a stray e-mail typed
-    into "Do Not Email" does not count: it becomes a missing value, never a feature)."""
+    """A flag: booleans, or yes/no words in at least :data:`FLAG_SHARE` of the filled values (a
+    stray e-mail typed into "Do Not Email" does not count: it becomes a missing value)."""
+    from leadscore.flat_table import FALSE_WORDS, TRUE_WORDS  # flat_table imports this module
+
     if pd.api.types.is_bool_dtype(values):
         return True
-    return not sample.empty and sample.str.lower().isin(_BOOLEAN_WORDS).mean() >= _YES_NO_SHARE
+    return not sample.empty and _share(sample.str.lower().isin(TRUE_WORDS | FALSE_WORDS)) >= (
+        FLAG_SHARE
+    )
 
 
 def _header_applies(kind: str, sample: pd.Series) -> bool:
-    """A personal header counts unless its values are small counts, or no e-mail address is
-    among the values under an e-mail header ("Newsletter Mail": Weekly, Monthly)."""
+    """A personal header counts unless its values are small counts, no e-mail address is among
+    the values under an e-mail header ("Newsletter Mail": Weekly, Monthly), or nearly all
+    values under a name header lack letters (a size band "11-50" under "Mitarbeiter")."""
     if sample.empty:
         return True  # nothing known: the header is all there is to judge by
     if kind == "e-mail address":
         return bool(sample.str.contains("@", regex=False).any())
     numbers = pd.to_numeric(
-        sample.where(sample.str.fullmatch(_PLAIN_NUMBER)).str.replace(",", ".", regex=False),
+        sample.where(sample.str.fullmatch(r"[-+]?\d+(?:[.,]\d+)?"), None).str.replace(
+            ",", ".", regex=False
+        ),
         errors="coerce",
     )
-    if numbers.notna().mean() >= 0.98:
+    if _share(numbers.notna()) >= 0.98:
         return kind in _NUMERIC_KINDS and float(numbers.abs().median()) >= _SMALL_NUMBER
+    if kind == "person's name":
+        return _share(sample.str.contains(r"[^\W\d_]")) > 1 - FLAG_SHARE
     return True
 
 
 def _by_text(sample: pd.Series) -> str | None:
     """Personal data in text values: whole values, inside other text, people's names."""
     for kind, pattern in _FULL_CELL_KINDS.items():
-        share = float(sample.str.fullmatch(pattern, case=False).mean())
+        share = _share(sample.str.fullmatch(pattern, case=False))
         if reason := _share_reason(kind, share, CONTENT_SHARE):
             return reason
     inside = (
@@ -369,16 +474,23 @@ def _by_text(sample: pd.Series) -> str | None:
         ("IBANs", _contains_iban(sample), sample.str.fullmatch(_IBAN)),
     )
     for kind, found, whole in inside:
-        if reason := _share_reason(kind, float((found & whole).mean()), CONTENT_SHARE):
+        if reason := _share_reason(kind, _share(found & whole), CONTENT_SHARE):
             return reason
-        if reason := _share_reason(kind, float(found.mean()), INSIDE_SHARE, "inside"):
+        if reason := _share_reason(kind, _share(found), INSIDE_SHARE, "inside"):
             return reason
-    name_shaped = sample.str.fullmatch(_NAME_SHAPE)
-    if name_shaped.mean() >= 0.5:
-        first = sample.str.extract(_FIRST_NAME, expand=False).str.lower()
-        share = float((name_shaped & first.isin(FIRST_NAMES)).mean())
-        return _share_reason("people's names", share, NAME_SHARE)
-    return None
+    return _share_reason("people's names", _share(_is_person(sample)), NAME_SHARE)
+
+
+def _is_person(sample: pd.Series) -> pd.Series:
+    """Whether each value is a person's name: person-shaped (see ``_PERSON``), with a common
+    first name from :mod:`leadscore.first_names` or an initial, and no product or place word."""
+    parts = sample.str.extract(_PERSON)
+    first = parts["first"].fillna(parts["first_after"]).str.lower()
+    surname = parts["surname"].fillna(parts["surname_first"]).fillna(parts["surname_after"])
+    known_first = first.isin(FIRST_NAMES).to_numpy(dtype=bool)
+    initial = parts["initial"].notna().to_numpy(dtype=bool)
+    no_product = ~surname.str.lower().isin(_NOT_SURNAMES).to_numpy(dtype=bool)
+    return pd.Series((known_first | initial) & no_product, index=sample.index)
 
 
 def _contains_iban(sample: pd.Series) -> pd.Series:
@@ -392,39 +504,6 @@ def _contains_iban(sample: pd.Series) -> pd.Series:
         digits = "".join(str(int(c, 36)) for c in iban[4:] + iban[:4])
         valid[position] = int(digits) % 97 == 1
     return valid
-
-
-def _birth_dates(
-    name: str, values: pd.Series, sample: pd.Series, now: pd.Timestamp | None
-) -> str | None:
-    """Dates mostly 15 to 100 years back and spread over decades, or years 1930-2008 under a
-    birth header."""
-    if _BIRTH_HEADER.search(normalise_column_name(name)):
-        years = pd.to_numeric(sample.where(sample.str.fullmatch(r"\d{4}")), errors="coerce")
-        if years.between(1930, 2008).mean() >= _BIRTH_SHARE:
-            return f"personal data: years of birth (header '{name}')"
-    if pd.api.types.is_datetime64_any_dtype(values):
-        filled = values.dropna()
-        picked = np.linspace(0, len(filled) - 1, min(len(filled), SAMPLE_SIZE)).astype(int)
-        dates = pd.to_datetime(filled.iloc[picked], utc=True)
-    elif sample.str.fullmatch(r"\d{1,4}[-./]\d{1,2}[-./]\d{1,4}").mean() >= _BIRTH_SHARE:
-        from leadscore.flat_table import to_time  # flat_table imports this module
-
-        dates = to_time(sample)
-    else:
-        return None
-    if dates.empty:
-        return None
-    today = pd.Timestamp.now(tz="UTC") if now is None else pd.Timestamp(now)
-    today = today.tz_localize("UTC") if today.tz is None else today
-    years_back = (today - dates).dt.days / 365.25
-    share = float(years_back.between(15, 100).mean())
-    spread = float(years_back.quantile(0.9) - years_back.quantile(0.1))
-    if share < _BIRTH_SHARE or spread < _BIRTH_SPREAD_YEARS:
-        return None
-    return f"personal data: dates of birth ({share:.0%} of dates lie 15 to 100 years back)".replace(
-        "%", " %"
-    )
 
 
 def mask_personal(text: str) -> str:

@@ -238,7 +238,11 @@ def compare_flat(
     """
     split = flat_split(table, seed=seed)
     typer = TableTyper(
-        time_col=table.time_col, drop=table.excluded, id_col=table.id_col, headers=table.headers
+        time_col=table.time_col,
+        drop=table.excluded,
+        id_col=table.id_col,
+        headers=table.headers,
+        keep=table.kept,
     ).fit(table.frame.iloc[split.train])
     if not typer.kinds_:
         reasons = "; ".join(f"'{typer.header(n)}': {why}" for n, why in typer.dropped_.items())
