@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -168,6 +169,41 @@ def test_the_staging_cache_is_bounded_and_can_be_cleared(tmp_path: Path, monkeyp
     removed = dataset_module.clear_staged(interim)
     assert len(removed) == 3
     assert sorted(p.name for p in interim.iterdir()) == sorted(["notes.txt", live.name])
+
+
+def test_only_leadscores_own_staged_copies_are_listed_and_removed(tmp_path: Path) -> None:
+    interim = tmp_path / "interim"
+    staged = stage_dataset(write_tables(tmp_path / "crm", TINY), interim_dir=interim, now=NOW)
+    manifest = json.loads((staged.folder / "manifest.json").read_text())
+    forged = {**manifest, "fingerprint": "0123456789ab" + "0" * 20}
+
+    def folder(name: str, content: dict, **files: bytes) -> Path:
+        (interim / name).mkdir()
+        (interim / name / "manifest.json").write_text(json.dumps(content))
+        for file, data in files.items():
+            (interim / name / file).write_bytes(data)
+        return interim / name
+
+    foreign = [
+        # the review's case: a work folder of the user's with a manifest of its own
+        folder("mywork", {"fingerprint": "x", "source": "/d"}, **{"notes.txt": b"mine"}),
+        # a copy's name and manifest, but a file stage_dataset never writes
+        folder("crm-0123456789ab", forged, **{"leads.parquet": b"PAR1", "notes.txt": b"mine"}),
+        # no staging version: an older leadscore's copy, or a look-alike
+        folder("old-0123456789ab", {k: v for k, v in forged.items() if k != "staging_version"}),
+        # a fingerprint the folder name does not start with
+        folder("crm-fedcba987654", forged),
+        # the right content under another name pattern
+        folder("crm-copy", manifest),
+    ]
+    link = interim / ("other-" + staged.folder.name.rsplit("-", 1)[1])
+    link.symlink_to(staged.folder)  # a link is never the cache's
+    assert dataset_module.staged_copies(interim)["folder"].tolist() == [staged.folder]
+    assert dataset_module.clear_staged(interim) == [staged.folder]
+    for kept in foreign:
+        assert (kept / "manifest.json").is_file()
+    assert (interim / "mywork" / "notes.txt").read_bytes() == b"mine"
+    assert not staged.folder.exists()
 
 
 def test_staging_into_a_full_disk_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.metrics import roc_auc_score
+from typer.testing import CliRunner
 
 from conftest import NOW
+from leadscore.cli import app
 from leadscore.contract import ACCOUNT_EVENT_TYPES, EVENT_TYPES, PAGE_CATEGORIES
 from leadscore.dataset import load_dataset
 from leadscore.errors import LeadscoreError
 from leadscore.synthetic import conversion_probability, generate
 from leadscore.synthetic import generator as generator_module
+from leadscore.synthetic.flat import messy_flat_table
 
 DAY = pd.Timedelta(days=1)
 ICP_INDUSTRIES = [
@@ -144,6 +149,94 @@ def test_an_earlier_synthetic_dataset_is_replaced_also_in_another_format(tmp_pat
     assert names == [".gitkeep", "events.csv", "leads.csv", "notes.txt", "outcomes.csv"]
     assert (data / "notes.txt").read_text() == "mine"
     assert '"profile": "b2c"' in (data / "ground_truth" / "params.json").read_text()
+
+
+def _contents(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def test_only_files_the_generator_wrote_are_replaced_or_removed(tmp_path: Path) -> None:
+    data = tmp_path / "gen1"
+    generate(data, n_leads=200, seed=1, file_format="csv")
+    recorded = json.loads((data / "ground_truth" / "params.json").read_text())["files"]
+    assert sorted(recorded) == sorted(
+        [f"{n}.csv" for n in ("accounts", "account_events", "events", "leads", "outcomes")]
+        + ["ground_truth/leads.parquet", "ground_truth/stages.parquet"]
+    )
+    assert (
+        recorded["leads.csv"]["sha256"]
+        == hashlib.sha256((data / "leads.csv").read_bytes()).hexdigest()
+    )
+
+    (data / "leads.csv").write_text("lead_id,email\nL1,real.person@example.com\n")  # a real export
+    (data / "accounts.parquet").write_bytes(b"PAR1 a real export")  # beside a recorded csv
+    before = _contents(data)
+    for file_format in ("parquet", "csv"):  # the csv would be removed, or replaced
+        with pytest.raises(LeadscoreError) as caught:
+            generate(data, n_leads=200, seed=2, file_format=file_format)
+        message = " ".join(str(caught.value).split())
+        assert (
+            "would replace or remove accounts.parquet, leads.csv, which an earlier run" in message
+        )
+        assert _contents(data) == before, "nothing may be written or removed"
+
+    (data / "leads.csv").unlink()
+    (data / "accounts.parquet").unlink()
+    generate(data, n_leads=200, seed=3, file_format="parquet")  # own, unchanged files: replaced
+    assert not list(data.glob("*.csv"))
+    assert len(pd.read_parquet(data / "leads.parquet")) == 200
+
+
+def test_an_earlier_dataset_without_checksums_is_not_replaced(tmp_path: Path) -> None:
+    generate(tmp_path, n_leads=200, seed=1)
+    params = tmp_path / "ground_truth" / "params.json"
+    content = json.loads(params.read_text())
+    del content["files"]  # as older versions wrote it: the tables may be anyone's now
+    params.write_text(json.dumps(content))
+    before = _contents(tmp_path)
+    with pytest.raises(LeadscoreError, match="older versions recorded no checksums"):
+        generate(tmp_path, n_leads=200, seed=2)
+    assert _contents(tmp_path) == before
+
+
+def test_the_cli_refuses_a_real_export_in_a_synthetic_folder(tmp_path: Path) -> None:
+    data = tmp_path / "gen1"
+    generate(data, n_leads=100, seed=1, file_format="csv")
+    (data / "leads.csv").write_text("lead_id\nL1\n")
+    result = CliRunner().invoke(
+        app, ["generate", "--out", str(data), "--leads", "100", "--format", "parquet"]
+    )
+    assert result.exit_code == 1
+    assert "leads.csv" in str(result.exception)
+    assert (data / "leads.csv").read_text() == "lead_id\nL1\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["generate-flat", "--rows", "0"], "--rows"),
+        (["generate-flat", "--rows", "-5"], "--rows"),
+        (["generate-flat", "--seed", "-1"], "--seed"),
+        (["generate", "--seed", "-1"], "--seed"),
+    ],
+)
+def test_impossible_sizes_and_seeds_are_option_errors(
+    tmp_path: Path, args: list[str], option: str
+) -> None:
+    out = tmp_path / ("crm.csv" if args[0] == "generate-flat" else "gen")
+    result = CliRunner().invoke(app, [*args, "--out", str(out)], env={"COLUMNS": "200"})
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.output
+    assert not out.exists()
+
+
+def test_the_flat_generator_refuses_impossible_sizes_and_seeds() -> None:
+    with pytest.raises(LeadscoreError, match="n_rows is 0"):
+        messy_flat_table(0)
+    with pytest.raises(LeadscoreError, match="seed is -1"):
+        messy_flat_table(10, seed=-1)
 
 
 # -- realism -----------------------------------------------------------------------------------

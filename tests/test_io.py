@@ -359,8 +359,87 @@ def test_a_symlinked_output_is_written_through(tmp_path: Path) -> None:
     )
     loop = tmp_path / "perm" / "loop.csv"
     loop.symlink_to(loop)
-    with pytest.raises(LeadscoreError, match=r"loop\.csv: cannot write: too many levels"):
+    with pytest.raises(LeadscoreError, match=r"loop\.csv: cannot follow the link: too many"):
         write_table(pd.DataFrame({"lead_id": ["L3"]}), loop)
+
+
+def test_symlink_loops_are_clear_errors_naming_the_path(tmp_path: Path) -> None:
+    (tmp_path / "loop1.csv").symlink_to(tmp_path / "loop2.csv")
+    (tmp_path / "loop2.csv").symlink_to(tmp_path / "loop1.csv")
+    (tmp_path / "loopdir").symlink_to(tmp_path / "loopdir")
+    data = tmp_path / "data"
+    data.mkdir()  # empty: reading it would fail with another message
+    scored = _invoke("score", "--data", str(data), "--out", str(tmp_path / "loop1.csv"))
+    assert scored.exit_code == 1 and isinstance(scored.exception, LeadscoreError)
+    assert f"{tmp_path / 'loop1.csv'}: cannot follow the link: too many levels" in str(
+        scored.exception
+    )
+    loopdir, loop2 = tmp_path / "loopdir", tmp_path / "loop2.csv"
+    with pytest.raises(LeadscoreError, match=r"loopdir.*: cannot follow the link"):
+        check_distinct_outputs({"--out": loopdir / "s.csv"})
+    with pytest.raises(LeadscoreError, match=r"loop2\.csv: cannot follow the link"):
+        check_distinct_outputs({"--out": tmp_path / "s.csv"}, inputs={"--table": loop2})
+    with pytest.raises(LeadscoreError, match=r"loopdir.*: cannot follow the link"):
+        check_distinct_outputs({}, folders={"the figures": loopdir / "figures"})
+    with (
+        pytest.raises(LeadscoreError, match=r"loop2\.csv: cannot follow the link"),
+        atomic_path(loop2),
+    ):
+        pass
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["data", "loop1.csv", "loop2.csv", "loopdir"]
+
+
+def test_a_dangling_link_into_a_missing_folder_is_refused_before_any_work(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "deep"
+    link = tmp_path / "scores.csv"
+    link.symlink_to(missing / "scores.csv")
+    data = tmp_path / "data"
+    data.mkdir()  # empty: reading it would fail with another message
+    scored = _invoke("score", "--data", str(data), "--out", str(link))
+    assert scored.exit_code == 1
+    assert "the link points to a folder that does not exist" in str(scored.exception)
+    with pytest.raises(LeadscoreError, match=r"scores\.csv: the link points to a folder that"):
+        write_table(pd.DataFrame({"lead_id": ["L1"]}), link)
+    (tmp_path / "dirlink").symlink_to(missing)
+    with pytest.raises(LeadscoreError, match=r"dirlink is a link to a folder that does not exist"):
+        write_table(pd.DataFrame({"lead_id": ["L1"]}), tmp_path / "dirlink" / "s.csv")
+    assert not (tmp_path / "nowhere").exists()
+    assert link.is_symlink() and (tmp_path / "dirlink").is_symlink()
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "name"),
+    [
+        ("score", "--out", "scores"),
+        ("score", "--out", "scores.txt"),
+        ("score", "--accounts-out", "accounts.json"),
+        ("features", "--out", "training.xlsx"),
+        ("generate-flat", "--out", "crm.tsv"),
+    ],
+)
+def test_output_file_names_are_checked_before_any_work(
+    tmp_path: Path, command: str, option: str, name: str
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()  # empty: reading it would fail with another message
+    args = [command, option, str(tmp_path / name)]
+    if command != "generate-flat":
+        args += ["--data", str(data)]
+    result = _invoke(*args, *(["--model", str(tmp_path / "nowhere")] if command == "score" else []))
+    assert result.exit_code == 1
+    message = " ".join(str(result.exception).split())
+    assert f"{option} {tmp_path / name}: give a file name ending in .csv or .parquet." in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
+
+
+def test_upper_case_suffixes_are_written_like_lower_case_ones(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"lead_id": ["=1+1", "L2"], "p": [0.5, -0.5]})
+    write_table(frame, tmp_path / "scores.CSV")
+    assert (tmp_path / "scores.CSV").read_text() == "lead_id,p\n'=1+1,0.5\nL2,-0.5\n"
+    write_table(frame, tmp_path / "scores.Parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "scores.Parquet"), frame)
+    check_distinct_outputs({"--out": tmp_path / "scores.PARQUET"}, suffixes=(".csv", ".parquet"))
 
 
 def test_the_cli_prints_output_errors_without_a_traceback(tmp_path: Path) -> None:

@@ -27,9 +27,9 @@ from leadscore.dataset import load_dataset
 from leadscore.errors import DataValidationError, LeadscoreError, excerpt
 from leadscore.flat_table import MIN_CLASS_ROWS
 from leadscore.io import (
+    TABLE_SUFFIXES,
     atomic_path,
     check_distinct_outputs,
-    check_output_path,
     file_hash,
     write_table,
 )
@@ -120,7 +120,7 @@ def generate(
     leads: Annotated[int, typer.Option(help="Number of leads (~100 events each).")] = (
         config.DEMO_LEADS
     ),
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same data.")] = (
+    seed: Annotated[int, typer.Option(min=0, help="Random seed: same seed, same data.")] = (
         config.DEMO_SEED
     ),
     file_format: Annotated[str, typer.Option("--format", help="parquet or csv.")] = "parquet",
@@ -163,8 +163,8 @@ def generate_flat(
     out: Annotated[Path, typer.Option(help="CSV file to write.")] = (
         config.RAW_DATA_DIR / "crm_export.csv"
     ),
-    rows: Annotated[int, typer.Option(help="Number of leads (rows).")] = 5000,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    rows: Annotated[int, typer.Option(min=1, help="Number of leads (rows).")] = 5000,
+    seed: Annotated[int, typer.Option(min=0, help="Random seed.")] = 0,
     overwrite: Annotated[
         bool, typer.Option(help="Replace --out if it exists (it may be a real export).")
     ] = False,
@@ -172,7 +172,7 @@ def generate_flat(
     """Write a messy flat CRM export with a target column (to try 'train --table')."""
     from leadscore.synthetic.flat import messy_flat_table
 
-    check_output_path(out)
+    check_distinct_outputs({"--out": out}, suffixes=TABLE_SUFFIXES)
     if (out.exists() or out.is_symlink()) and not overwrite:
         raise LeadscoreError(
             f"--out {out} already exists: give a new file name, or add --overwrite to replace it."
@@ -242,6 +242,7 @@ def features(
     check_distinct_outputs(
         {"--out": out, "the feature catalogue": catalogue_path},
         inputs={"--data": data, "--settings": settings},
+        suffixes=TABLE_SUFFIXES,
     )
     cutoff_dates = parse_cutoffs(cutoffs, name="--cutoffs")
     with _progress() as progress, _dates_option("--cutoffs", cutoffs):
@@ -297,6 +298,13 @@ def train(
     ] = None,
     drop: Annotated[
         list[str] | None, typer.Option(help="Flat table: a column not to use (repeatable).")
+    ] = None,
+    keep: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Flat table: a column you know holds no personal data, used even if it looks "
+            "like it (repeatable)."
+        ),
     ] = None,
     time_col: Annotated[
         str | None,
@@ -368,9 +376,16 @@ def train(
             points,
             tune,
             min_class_rows,
+            keep or [],
         ).finish(out_dir, metrics_out, track, promote)
         return
-    flat_only = {"--target": target, "--id": id_col, "--drop": drop, "--time-col": time_col}
+    flat_only = {
+        "--target": target,
+        "--id": id_col,
+        "--drop": drop,
+        "--keep": keep,
+        "--time-col": time_col,
+    }
     given = [name for name, value in flat_only.items() if value]
     if given:
         raise LeadscoreError(f"{', '.join(given)} only apply to a flat table (--table FILE).")
@@ -437,6 +452,7 @@ def _train_flat(
     points: Path | None,
     tune: bool,
     min_class_rows: int = MIN_CLASS_ROWS,
+    keep: list[str] | None = None,
 ) -> _Training:
     from leadscore.flat_table import NumberOutOfRangeError, TooFewRowsError, load_flat_table
     from leadscore.modeling.compare import compare_flat
@@ -457,6 +473,7 @@ def _train_flat(
                 drop=drop,
                 time_col=time_col,
                 min_class_rows=min_class_rows,
+                keep=keep or [],
             )
         except TooFewRowsError as exc:
             raise LeadscoreError(f"{exc.detail} Lower --min-class-rows to train anyway.") from None
@@ -475,9 +492,18 @@ def _train_flat(
     )
     for row in dropped.itertuples(index=False):
         console.print(_plain(f"  {row.column}: {row.reason}"), highlight=False)
+    if flat.kept:
+        kept = ", ".join(flat.kept)
+        console.print(
+            _plain(f"Kept on request (--keep), not checked for personal data: {kept}"),
+            highlight=False,
+        )
     if tune:
         console.print("[yellow]--tune applies to --data training only; ignored.[/yellow]")
-    identity = "|".join([file_hash(path), flat.target, *flat.excluded, flat.time_col or ""])
+    identity = "|".join(
+        [file_hash(path), flat.target, *flat.excluded, flat.time_col or ""]
+        + [f"keep:{name}" for name in flat.kept]  # (unchanged identity without --keep)
+    )
     return _Training(
         result,
         flat.frame,
@@ -650,6 +676,7 @@ def score(
             "--points": points,
             "--settings": settings,
         },
+        suffixes=TABLE_SUFFIXES,
     )
     if lang not in LANGUAGES:
         raise LeadscoreError(f"--lang {lang!r}: use {' or '.join(LANGUAGES)}.")
@@ -880,7 +907,7 @@ def report(
             (
                 p
                 for p in config.SCORES_FILE.parent.glob("scores*.*")
-                if p.suffix in (".csv", ".parquet")
+                if p.suffix.lower() in (".csv", ".parquet")
             ),
             key=lambda p: p.stat().st_mtime,
         )

@@ -32,6 +32,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,7 +72,12 @@ SMALL_TABLES = ("leads", "accounts", "outcomes")
 #: Large tables and the table their ids must exist in.
 LARGE_TABLES = {"events": ("lead_id", "leads"), "account_events": ("account_id", "accounts")}
 # 2: e-mail addresses are staged as their domain only.
-_STAGING_VERSION = 2
+# 3: the manifest records this version; only copies that do are the cache's (see _staged_manifest).
+_STAGING_VERSION = 3
+# A staged copy's folder: the source folder's name, "-" and the fingerprint's first 12 digits.
+_STAGED_NAME = re.compile(r"^(?!\.).+-(?P<key>[0-9a-f]{12})$")
+#: Keys of a staged copy's manifest.json; the staging version is written too.
+_MANIFEST_KEYS = frozenset({"staging_version", "fingerprint", "source", "data_end", "problems"})
 #: Staged copies kept in the interim folder at most (the least recently used go first).
 MAX_STAGED_COPIES = 4
 #: A staged copy used this recently is never removed: another run may still be reading it.
@@ -460,7 +466,7 @@ def stage_dataset(
     interim_dir = Path(interim_dir) if interim_dir is not None else config.INTERIM_DATA_DIR
     key = fingerprint(data_dir, max_orphan_share=max_orphan_share, strict=strict)
     folder = interim_dir / f"{data_dir.resolve().name}-{key[:12]}"
-    if (folder / "manifest.json").is_file():
+    if _staged_manifest(folder) is not None:
         with contextlib.suppress(FileNotFoundError):  # else pruned meanwhile: stage anew
             return _use_staged(folder)
 
@@ -493,6 +499,7 @@ def stage_dataset(
         ]
         data_end = max(s for s in stamps if pd.notna(s))
         manifest_data = {
+            "staging_version": _STAGING_VERSION,
             "fingerprint": key,
             "source": str(data_dir.resolve()),
             "data_end": data_end.isoformat(),
@@ -539,7 +546,7 @@ def _move_into_place(staging: Path, folder: Path) -> None:
     try:
         staging.rename(folder)
     except OSError:
-        if not (folder / "manifest.json").is_file():
+        if _staged_manifest(folder) is None:
             raise
         shutil.rmtree(staging, ignore_errors=True)  # same inputs, same content: use theirs
 
@@ -554,21 +561,25 @@ def _use_staged(folder: Path) -> StagedDataset:
 def staged_copies(interim_dir: str | Path | None = None) -> pd.DataFrame:
     """The staged copies in ``interim_dir``: folder, source, megabytes and last use.
 
-    Only folders written by :func:`stage_dataset` (with its manifest) are listed; anything
-    else in the folder is not the cache's and is never touched.
+    Only folders written by :func:`stage_dataset` of this staging version are listed (see
+    :func:`_staged_manifest`); anything else in the folder is not the cache's and is never
+    touched, however much it looks like a staged copy.
     """
     interim_dir = Path(interim_dir) if interim_dir is not None else config.INTERIM_DATA_DIR
+    try:
+        entries = sorted(interim_dir.iterdir()) if interim_dir.is_dir() else []
+    except OSError:
+        entries = []
     rows = []
-    for manifest in sorted(interim_dir.glob("*/manifest.json")) if interim_dir.is_dir() else ():
-        try:
-            content = json.loads(manifest.read_text())
-            folder = manifest.parent
-            size = sum(f.stat().st_size for f in folder.iterdir() if f.is_file())
-            used = folder.stat().st_mtime
-        except (OSError, ValueError):
-            continue  # removed meanwhile, or not a manifest of ours
-        if not isinstance(content, dict) or not {"fingerprint", "source"} <= content.keys():
+    for folder in entries:
+        content = _staged_manifest(folder)
+        if content is None:
             continue
+        try:
+            size = sum(f.stat().st_size for f in folder.iterdir())
+            used = folder.stat().st_mtime
+        except OSError:
+            continue  # removed meanwhile
         rows.append(
             {
                 "folder": folder,
@@ -615,6 +626,43 @@ def clear_staged(interim_dir: str | Path | None = None) -> list[Path]:
             if (target := temp_target(leftover.name)) is not None:
                 removed += remove_stale_temps(interim_dir, target)
     return list(dict.fromkeys(removed))
+
+
+def _staged_manifest(folder: Path) -> dict | None:
+    """The manifest of a staged copy written by :func:`stage_dataset`; None for anything else.
+
+    A staged copy is a real folder (not a link) named ``<source folder>-<12 hex digits>``
+    holding nothing but ``manifest.json`` and Parquet files named after contract tables; its
+    manifest has exactly the keys :func:`stage_dataset` writes, this staging version, and a
+    fingerprint that the folder name starts with. The cache lists, reuses and removes only
+    such folders, so a folder of the user's that merely holds a ``manifest.json`` is never
+    touched.
+    """
+    match = _STAGED_NAME.match(folder.name)
+    if match is None or folder.is_symlink() or not folder.is_dir():
+        return None
+    allowed = {"manifest.json", *(f"{name}.parquet" for name in TABLES)}
+    try:
+        entries = list(folder.iterdir())
+        if any(e.name not in allowed or e.is_symlink() or not e.is_file() for e in entries):
+            return None
+        content = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # removed meanwhile, or no manifest of ours
+    if not isinstance(content, dict) or content.keys() != _MANIFEST_KEYS:
+        return None
+    fingerprint, source = content["fingerprint"], content["source"]
+    if (
+        content["staging_version"] != _STAGING_VERSION
+        or not isinstance(fingerprint, str)
+        or not re.fullmatch(r"[0-9a-f]{32}", fingerprint)
+        or not fingerprint.startswith(match["key"])
+        or not isinstance(source, str)
+        or not isinstance(content["data_end"], str)
+        or not isinstance(content["problems"], list)
+    ):
+        return None
+    return content
 
 
 def _remove_staged(folder: Path) -> bool:

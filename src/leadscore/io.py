@@ -22,7 +22,7 @@ import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,9 @@ STALE_AFTER_SECONDS = 24 * 3600
 #: after any blanks (spreadsheets skip leading spaces, line breaks and invisible spaces), or a
 #: tab or carriage return first.
 FORMULA_START = re.compile(r"[\s\u200b-\u200d\u2060\ufeff]*[=+\-@]|[\t\r]")
+#: What :func:`write_table` writes (in any case: ``.CSV`` too): CSV for people, Parquet for
+#: programs.
+TABLE_SUFFIXES = (".csv", ".parquet")
 # Identifies this machine in temporary names, so a run only judges process ids of its own host.
 _HOST = hashlib.blake2b(socket.gethostname().encode(), digest_size=3).hexdigest()
 # Errors of the file system that the user can fix, and what to tell them.
@@ -235,9 +238,8 @@ def _link_target(link: Path) -> Path:
     except FileNotFoundError:  # a dangling link: the file it names is created
         return Path(os.path.realpath(link))
     except OSError as exc:
-        raise LeadscoreError(
-            os_error_message(exc, link) or f"{link}: cannot follow the link ({exc.strerror})."
-        ) from None
+        reason = _OS_ADVICE.get(exc.errno) or exc.strerror
+        raise LeadscoreError(f"{link}: cannot follow the link: {reason}.") from None
 
 
 @contextlib.contextmanager
@@ -275,7 +277,11 @@ def atomic_directory(target: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def check_output_path(path: str | os.PathLike[str]) -> None:
-    """Refuse an output file that is an existing folder or lies below a file.
+    """Refuse an output file that cannot be written where it is meant to go.
+
+    That is: an existing folder, a path below a file, a symbolic link that cannot be followed
+    (a loop), a link to a file in a folder that does not exist (writing through it would create
+    folders wherever the link points), or a file in a folder that takes no new file.
 
     Examples
     --------
@@ -285,16 +291,53 @@ def check_output_path(path: str | os.PathLike[str]) -> None:
     Traceback (most recent call last):
     ...
     leadscore.errors.LeadscoreError: ... is a folder: give a file name.
+    >>> (folder / "old.csv").symlink_to(folder / "gone" / "old.csv")
+    >>> check_output_path(folder / "old.csv")
+    Traceback (most recent call last):
+    ...
+    leadscore.errors.LeadscoreError: ...old.csv: the link points to a folder that does not exist ...
     """
     path = Path(path)
+    _resolve(path)  # a link loop anywhere on the way
     if path.is_dir():
         raise LeadscoreError(f"{path} is a folder: give a file name.")
-    for parent in path.parents:
-        if parent.exists() or parent.is_symlink():
+    written = path
+    if path.is_symlink():
+        written = _link_target(path)
+        if not written.parent.exists():
+            raise LeadscoreError(
+                f"{path}: the link points to a folder that does not exist ({written.parent}): "
+                "create it or give another file."
+            )
+    for parent in written.parents:
+        if parent.is_symlink() and not parent.exists():
+            raise LeadscoreError(
+                f"{path}: {parent} is a link to a folder that does not exist: create it or give "
+                "another file."
+            )
+        if parent.exists():
             if not parent.is_dir():
                 raise LeadscoreError(f"{path}: {parent} is a file, not a folder.")
             _probe_writable(parent, path)
             return
+
+
+def _resolve(path: Path) -> Path:
+    """``path.resolve()``, or a clear error naming ``path`` when a link on the way cannot be
+    followed (Python raises RuntimeError for a link loop before 3.13, OSError since)."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError) as exc:
+        code = exc.errno if isinstance(exc, OSError) else errno.ELOOP
+        reason = _OS_ADVICE.get(code) or getattr(exc, "strerror", None) or str(exc)
+        raise LeadscoreError(f"{path}: cannot follow the link: {reason}.") from None
+
+
+def _check_suffix(path: Path, suffixes: Collection[str], what: str | None = None) -> None:
+    """Refuse a file name that does not end in one of ``suffixes`` (in any case)."""
+    if path.suffix.lower() not in {suffix.lower() for suffix in suffixes}:
+        named = f"{what} {path}" if what else str(path)
+        raise LeadscoreError(f"{named}: give a file name ending in {' or '.join(suffixes)}.")
 
 
 def _probe_writable(folder: Path, path: Path) -> None:
@@ -314,6 +357,7 @@ def check_distinct_outputs(
     outputs: Mapping[str, str | os.PathLike[str] | None],
     inputs: Mapping[str, str | os.PathLike[str] | None] | None = None,
     folders: Mapping[str, str | os.PathLike[str] | None] | None = None,
+    suffixes: Collection[str] | None = None,
 ) -> None:
     """Refuse outputs of one command that would overwrite each other or an input.
 
@@ -323,8 +367,9 @@ def check_distinct_outputs(
     output collides with an input when it is the input file or lies inside an input folder.
     An output folder is one the command fills with files of its choosing (e.g. figures): no
     output file and no input may lie in it, and it may not lie in an input folder. Each output
-    is also checked with :func:`check_output_path`, each output folder for being a folder that
-    takes files.
+    is also checked with :func:`check_output_path` and, when ``suffixes`` are given, for its
+    name ending in one of them (e.g. :data:`TABLE_SUFFIXES`), so a wrong name fails before the
+    work rather than after it; each output folder is checked for being a folder that takes files.
 
     Parameters
     ----------
@@ -335,11 +380,14 @@ def check_distinct_outputs(
         The same for input files and folders.
     folders : mapping, optional
         The same for output folders.
+    suffixes : collection of str, optional
+        The endings allowed for the output files (compared ignoring case).
 
     Raises
     ------
     LeadscoreError
-        Naming both outputs (or the output and the input, or the folder) and what they share.
+        Naming both outputs (or the output and the input, or the folder) and what they share;
+        naming the output and the allowed endings for a wrong file name.
 
     Examples
     --------
@@ -352,6 +400,10 @@ def check_distinct_outputs(
     Traceback (most recent call last):
     ...
     leadscore.errors.LeadscoreError: metrics (out/fig/roc.png) would be written inside figures ...
+    >>> check_distinct_outputs({"--out": "out/scores"}, suffixes=TABLE_SUFFIXES)
+    Traceback (most recent call last):
+    ...
+    leadscore.errors.LeadscoreError: --out out/scores: give a file name ending in .csv or .parquet.
     """
     seen: dict[tuple[str, str], tuple[str, Path, Path]] = {}
     for what, given in outputs.items():
@@ -359,7 +411,9 @@ def check_distinct_outputs(
             continue
         path = Path(given)
         check_output_path(path)
-        resolved = path.resolve()
+        if suffixes is not None:
+            _check_suffix(path, suffixes, what)
+        resolved = _resolve(path)
         key = (str(resolved.parent), resolved.name.casefold())
         if key in seen or any(_same_existing(resolved, r) for _, _, r in seen.values()):
             other, other_path, _ = seen.get(key) or next(
@@ -374,7 +428,7 @@ def check_distinct_outputs(
     for what_in, given_in in (inputs or {}).items():
         if given_in is None:
             continue
-        source = Path(given_in).resolve()
+        source = _resolve(Path(given_in))
         for what, path, resolved in seen.values():
             inside = source.is_dir() and source in resolved.parents
             if resolved == source or inside or _same_existing(resolved, source):
@@ -401,7 +455,7 @@ def _check_output_folder(
         raise LeadscoreError(f"{what} ({folder}) is a file, not a folder.")
     else:
         check_output_path(folder)
-    resolved = folder.resolve()
+    resolved = _resolve(folder)
     for what_out, path, resolved_out in outputs:
         if _within(resolved_out, resolved):
             raise LeadscoreError(
@@ -411,7 +465,7 @@ def _check_output_folder(
     for what_in, given_in in inputs.items():
         if given_in is None:
             continue
-        source = Path(given_in).resolve()
+        source = _resolve(Path(given_in))
         if _within(resolved, source) or _within(source, resolved):
             raise LeadscoreError(
                 f"{what} ({folder}) and {what_in} ({given_in}) overlap: write outputs elsewhere, "
@@ -503,7 +557,7 @@ def frame_to_arrow(frame: pd.DataFrame) -> pa.Table:
 def write_table(
     frame: pd.DataFrame, path: str | os.PathLike[str], *, spreadsheet_safe: bool = True
 ) -> Path:
-    """Write ``frame`` to ``path`` (``.parquet`` or ``.csv``) atomically.
+    """Write ``frame`` to ``path`` (``.parquet`` or ``.csv``, in any case) atomically.
 
     CSV files are opened in spreadsheets, so by default their text cells and headers go
     through :func:`neutralise_formulas`; Parquet keeps the raw values. ``spreadsheet_safe=False``
@@ -524,11 +578,10 @@ def write_table(
     '=HYPERLINK(1),-0.5
     """
     path = Path(path)
-    check_output_path(path)
-    if path.suffix not in (".parquet", ".csv"):
-        raise LeadscoreError(f"{path}: write .parquet or .csv files.")
+    check_output_path(path)  # first: "a folder" says more than "no suffix"
+    _check_suffix(path, TABLE_SUFFIXES)
     with atomic_path(path) as tmp:
-        if path.suffix == ".parquet":
+        if path.suffix.lower() == ".parquet":
             frame.to_parquet(tmp, index=False)
         else:
             (neutralise_formulas(frame) if spreadsheet_safe else frame).to_csv(tmp, index=False)

@@ -439,7 +439,7 @@ def iter_table_batches(path: Path, batch_rows: int | None = None) -> Iterator[Ra
         normalise to the same name or a column without a header that holds values. Messages
         never quote the file's rows.
     """
-    if path.suffix == ".parquet":
+    if path.suffix.lower() == ".parquet":
         raws = (
             RawTable(t.to_pandas(types_mapper=_text_types_mapper), path)
             for t in _parquet_tables(path, batch_rows)

@@ -153,7 +153,7 @@ def read_scores(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise LeadscoreError(f"{path}: no such scores file.")
     try:
-        if path.suffix == ".parquet":
+        if path.suffix.lower() == ".parquet":
             frame = pd.read_parquet(path)
             frame = frame.astype({c: t for c, t in ID_COLUMNS.items() if c in frame.columns})
         else:

@@ -46,6 +46,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from leadscore.errors import LeadscoreError
+
 _COUNTRIES = ("DE", "AT", "CH", "NL", "FR", "US", "UK")
 _FIRST_NAMES = (
     "Anna", "Jonas", "Lea", "Lukas", "Marie", "Felix", "Sophie", "Paul", "Emma", "Leon",
@@ -74,7 +76,17 @@ _SENIORITY = {  # title, effect on the log-odds
 
 
 def messy_flat_table(n_rows: int = 5000, seed: int = 0) -> pd.DataFrame:
-    """A flat lead export with messy values and a leaky column (see the module docstring)."""
+    """A flat lead export with messy values and a leaky column (see the module docstring).
+
+    Raises
+    ------
+    LeadscoreError
+        When ``n_rows`` is below 1 or ``seed`` is negative.
+    """
+    if n_rows < 1:
+        raise LeadscoreError(f"n_rows is {n_rows}: a table needs at least 1 row.")
+    if seed < 0:
+        raise LeadscoreError(f"seed is {seed}: give 0 or a positive number.")
     rng = np.random.default_rng(seed)
     created = pd.Timestamp("2024-01-01") + pd.to_timedelta(
         np.sort(rng.integers(0, 730, n_rows)), unit="D"

@@ -34,10 +34,11 @@ computes it exactly by a forward recursion over the chain. The hidden state is w
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -50,7 +51,7 @@ import pyarrow.parquet as pq
 
 from leadscore.contract import ACCOUNT_EVENT_TYPES, EVENT_TYPES, TABLES
 from leadscore.errors import LeadscoreError, name_list
-from leadscore.io import atomic_directory
+from leadscore.io import atomic_directory, update_hash
 from leadscore.synthetic import world
 from leadscore.synthetic.titles import sample_titles
 
@@ -62,6 +63,15 @@ DEFAULT_END = "2026-04-01"
 #: Leads simulated together; bounds memory independently of the number of leads.
 CHUNK_LEADS = 10_000
 TRUTH_DIR = "ground_truth"
+#: Every file a run writes or removes: the tables in either format (a run removes those of the
+#: other format, a B2C run the account tables) and the ground truth. Each run records the ones
+#: it wrote, with their size and SHA-256, in ``ground_truth/params.json``; a later run replaces
+#: or removes only those still unchanged.
+_GENERATED_FILES = (
+    *(f"{name}{suffix}" for name in TABLES for suffix in (".csv", ".parquet")),
+    f"{TRUTH_DIR}/leads.parquet",
+    f"{TRUTH_DIR}/stages.parquet",
+)
 _US_PER_DAY = 86_400 * 1_000_000
 _PRE_PERIOD_DAYS = 365  # account events and old leads reach this far back
 
@@ -702,7 +712,9 @@ def generate(
     ----------
     out_dir : str or Path
         Folder to write to: a new or empty folder, or an earlier synthetic dataset, whose table
-        files are replaced (also those of another format or profile); other files are kept.
+        files are replaced (also those of another format or profile) as long as they are the
+        files that run wrote (recorded with their SHA-256 in ``ground_truth/params.json``);
+        other files are kept.
     profile : {"b2b", "b2c"}
         B2B (accounts, firmographics, account events) or B2C (demographics, no accounts).
     n_leads : int
@@ -726,8 +738,11 @@ def generate(
     Raises
     ------
     LeadscoreError
-        For bad arguments, and when ``out_dir`` holds files but no earlier synthetic dataset
-        (a real export must never be overwritten), naming some of them.
+        For bad arguments; when ``out_dir`` holds files but no earlier synthetic dataset (a
+        real export must never be overwritten), naming some of them; and when a table file it
+        would replace or remove is not one an earlier run wrote there, or was changed since
+        (e.g. a real ``leads.csv`` put into a synthetic folder), naming it. Nothing is written
+        then.
 
     Examples
     --------
@@ -748,7 +763,8 @@ def generate(
     n_days = (t_end - t_start).days
     if n_days < 60:
         raise LeadscoreError(f"the period {start} to {end} is too short: use at least 60 days.")
-    _refuse_foreign_folder(Path(out_dir))
+    earlier = _files_of_earlier_run(Path(out_dir))
+    _refuse_unrecorded_files(Path(out_dir), earlier)  # before the work, to fail fast
     began = time.perf_counter()
     start_us = t_start.value // 1000
     rng = np.random.default_rng([seed, 0])
@@ -849,16 +865,19 @@ def generate(
             "file_format": file_format,
             "activity": activity,
         }
-        (staging / TRUTH_DIR / "params.json").write_text(json.dumps(params, indent=2))
+        written = {
+            path.relative_to(staging).as_posix(): _file_record(path)
+            for path in writer.paths.values()
+        }
+        (staging / TRUTH_DIR / "params.json").write_text(
+            json.dumps({**params, "files": written}, indent=2)
+        )
         paths = {name: files_target / p.relative_to(staging) for name, p in writer.paths.items()}
         rows = dict(writer.rows)
+        _refuse_unrecorded_files(files_target, earlier)  # again: a file may have come meanwhile
 
-    other = ".csv" if file_format == "parquet" else ".parquet"
-    for name in TABLES:
-        (files_target / f"{name}{other}").unlink(missing_ok=True)
-        if profile == "b2c" and name in ("accounts", "account_events"):
-            (files_target / f"{name}.parquet").unlink(missing_ok=True)
-            (files_target / f"{name}.csv").unlink(missing_ok=True)
+    for name in set(_GENERATED_FILES) - set(written):  # of another format or profile
+        (files_target / name).unlink(missing_ok=True)
     return GenerationResult(
         out_dir=files_target,
         files={k: v for k, v in paths.items() if "/" not in k},
@@ -868,18 +887,29 @@ def generate(
     )
 
 
-def _refuse_foreign_folder(folder: Path) -> None:
-    """Refuse a folder holding files that are not an earlier synthetic dataset.
+def _files_of_earlier_run(folder: Path) -> Mapping[str, object]:
+    """The files an earlier run recorded writing into ``folder`` (path → size and SHA-256).
 
-    Generating replaces the table files of an earlier dataset and removes those of another
-    format or profile: in a folder holding a real export that would destroy it. An earlier
-    dataset is recognised by the ``ground_truth/params.json`` the generator writes; hidden
-    files (``.gitkeep``, temporaries of killed runs) are never touched and do not count.
+    Empty for a new or empty folder, and for an earlier dataset of a version that recorded
+    none. A folder holding files but no earlier synthetic dataset is refused: generating
+    replaces table files and removes those of another format or profile, which in a folder
+    holding a real export would destroy it. An earlier dataset is recognised by the
+    ``ground_truth/params.json`` the generator writes; hidden files (``.gitkeep``, temporaries
+    of killed runs) are never touched and do not count.
     """
+    if folder.is_symlink() and not folder.exists():
+        raise LeadscoreError(
+            f"{folder}: the link points to a folder that does not exist: create it or give "
+            "another folder."
+        )
     if folder.exists() and not folder.is_dir():
         raise LeadscoreError(f"{folder} is a file: give a folder to write the tables to.")
-    if not folder.is_dir() or _is_synthetic(folder):
-        return
+    if not folder.is_dir():
+        return {}
+    params = _earlier_params(folder)
+    if params is not None:
+        files = params.get("files")
+        return files if isinstance(files, dict) else {}
     try:
         found = [p.name for p in folder.iterdir() if not p.name.startswith(".")]
     except OSError as exc:
@@ -889,15 +919,56 @@ def _refuse_foreign_folder(folder: Path) -> None:
             f"{folder} holds files that are not an earlier synthetic dataset "
             f"({name_list(found)}): give a new or empty folder, so none of them is overwritten."
         )
+    return {}
 
 
-def _is_synthetic(folder: Path) -> bool:
-    """Whether ``folder`` holds a dataset written by :func:`generate` (its parameters file)."""
+def _earlier_params(folder: Path) -> dict | None:
+    """The parameters file of a dataset :func:`generate` wrote in ``folder``; None if none."""
     try:
         params = json.loads((folder / TRUTH_DIR / "params.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
+        return None
+    if isinstance(params, dict) and {"profile", "seed", "n_leads"} <= set(params):
+        return params
+    return None
+
+
+def _refuse_unrecorded_files(folder: Path, earlier: Mapping[str, object]) -> None:
+    """Refuse when a file a run would replace or remove is not one an earlier run recorded
+    writing there, unchanged since: it may be a real export someone put into the folder."""
+    foreign = [
+        name
+        for name in _GENERATED_FILES
+        if ((folder / name).exists() or (folder / name).is_symlink())
+        and not _unchanged(folder / name, earlier.get(name))
+    ]
+    if foreign:
+        raise LeadscoreError(
+            f"{folder}: generating would replace or remove {name_list(foreign)}, which an "
+            "earlier run of the generator did not write there (or which changed since; older "
+            "versions recorded no checksums): move "
+            + ("it" if len(foreign) == 1 else "them")
+            + " away, or give a new or empty folder."
+        )
+
+
+def _file_record(path: Path) -> dict[str, object]:
+    """Size and SHA-256 of a file the generator wrote, recorded in ``params.json``."""
+    digest = hashlib.sha256()
+    update_hash(digest, path)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _unchanged(path: Path, record: object) -> bool:
+    """Whether ``path`` is a plain file with the size and SHA-256 of ``record``."""
+    if not isinstance(record, dict) or path.is_symlink() or not path.is_file():
         return False
-    return isinstance(params, dict) and {"profile", "seed", "n_leads"} <= set(params)
+    try:
+        if path.stat().st_size != record.get("bytes"):
+            return False  # no need to read it
+        return _file_record(path)["sha256"] == record.get("sha256")
+    except OSError:
+        return False
 
 
 def _write_static_tables(
