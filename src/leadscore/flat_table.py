@@ -68,36 +68,12 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
+from leadscore.cells import FALSE_WORDS, PLACEHOLDERS, TRUE_WORDS
 from leadscore.errors import LeadscoreError
 from leadscore.privacy import FLAG_SHARE, personal_data_reason, safe_examples
 from leadscore.readers import RawTable, normalise_column_name, read_table_file
 from leadscore.validation import EARLIEST_TIMESTAMP
 
-PLACEHOLDERS = frozenset(
-    {
-        "",
-        "-",
-        "--",
-        "?",
-        "n/a",
-        "na",
-        "nan",
-        "none",
-        "null",
-        "unknown",
-        "select",
-        "please select",
-        "-- select --",
-        "--select--",
-        "not specified",
-        "not provided",
-        "keine angabe",
-        "bitte wählen",
-        "unbekannt",
-    }
-)
-TRUE_WORDS = frozenset({"1", "1.0", "yes", "y", "true", "t", "ja", "wahr"})
-FALSE_WORDS = frozenset({"0", "0.0", "no", "n", "false", "f", "nein", "falsch"})
 _ID_NAME = re.compile(r"(^|_)(id|uuid|guid|key|number|no|nr)$|^id_|nummer$")
 _DATE_LIKE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}([ T]\d{1,2}:\d{2}.*)?$")
 #: Share of filled values that must parse for a column to count as numbers, booleans or dates.

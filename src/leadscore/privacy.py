@@ -71,6 +71,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from leadscore.cells import FALSE_WORDS, PLACEHOLDERS, TRUE_WORDS
 from leadscore.first_names import FIRST_NAMES
 from leadscore.readers import normalise_column_name
 
@@ -351,7 +352,6 @@ def _sample(values: pd.Series) -> pd.Series:
     without a decimal part (a phone number read as a float is still its digits). The text is
     plain Python strings (object dtype): every check on it gives True/False, never pd.NA.
     """
-    from leadscore.flat_table import PLACEHOLDERS  # flat_table imports this module
 
     filled = values.dropna()
     if len(filled) > SAMPLE_SIZE:  # sample before converting: a column may have millions
@@ -433,7 +433,6 @@ def _share_reason(kind: str, share: float, minimum: float, where: str = "in") ->
 def _is_yes_no(values: pd.Series, sample: pd.Series) -> bool:
     """A flag: booleans, or yes/no words in at least :data:`FLAG_SHARE` of the filled values (a
     stray e-mail typed into "Do Not Email" does not count: it becomes a missing value)."""
-    from leadscore.flat_table import FALSE_WORDS, TRUE_WORDS  # flat_table imports this module
 
     if pd.api.types.is_bool_dtype(values):
         return True
