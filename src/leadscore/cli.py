@@ -24,7 +24,7 @@ from rich.text import Text
 
 from leadscore import config
 from leadscore.dataset import load_dataset
-from leadscore.errors import DataValidationError, LeadscoreError, excerpt
+from leadscore.errors import UNPRINTABLE, DataValidationError, LeadscoreError, excerpt
 from leadscore.flat_table import MIN_CLASS_ROWS
 from leadscore.io import (
     TABLE_SUFFIXES,
@@ -70,12 +70,8 @@ def _dates_option(option: str, value: str | None) -> Iterator[None]:
         raise LeadscoreError(f"{option} {excerpt(value)}: {exc}") from None
 
 
-#: What a terminal acts on instead of showing: C0 and C1 control characters (ESC starts colour,
-#: hyperlink and clear-screen sequences, BEL rings, CR overwrites the line) and the invisible
-#: marks that reorder or hide text. Line feeds and tabs of multi-line messages are kept.
-_UNPRINTABLE = re.compile(
-    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]"
-)
+#: Escaped when printed; line feeds and tabs of multi-line messages are kept.
+_UNPRINTABLE = re.compile(f"(?![\n\t])[{UNPRINTABLE}]")
 
 
 def _plain(text: object, style: str = "") -> Text:

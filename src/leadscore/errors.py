@@ -7,8 +7,11 @@ import reprlib
 from collections.abc import Iterable
 from typing import Any
 
-#: C0 and C1 control characters (NUL included): never part of a message.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: Characters a terminal acts on or hides instead of showing (a regex character set): C0 and C1
+#: controls (NUL, ESC starting colour, link and clear-screen sequences, BEL, CR) and the
+#: invisible marks that reorder or hide text. Shared by messages, the CLI and column names.
+UNPRINTABLE = "\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff"
+_CONTROL = re.compile(f"[{UNPRINTABLE}]")
 
 
 class LeadscoreError(Exception):

@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from leadscore.contract import FILE_SUFFIXES
-from leadscore.errors import LeadscoreError, excerpt
+from leadscore.errors import UNPRINTABLE, LeadscoreError, excerpt
 
 _CANDIDATE_DELIMITERS = (",", ";", "\t", "|")
 _SNIFF_BYTES = 64 * 1024
@@ -63,8 +63,7 @@ def normalise_column_name(name: str) -> str:
     >>> normalise_column_name("\\x1b[2JNotes\\u202e\\x07")
     '[2jnotes'
     """
-    unprintable = r"(?!\s)[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff]"
-    visible = re.sub(unprintable, "", str(name))
+    visible = re.sub(f"(?!\\s)[{UNPRINTABLE}]", "", str(name))  # blanks become "_" below
     return re.sub(r"[\s\-.]+", "_", visible.strip().lower()).strip("_")
 
 
