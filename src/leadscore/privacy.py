@@ -522,22 +522,30 @@ def mask_personal(text: str) -> str:
     return text
 
 
+def safe_example(value: object, width: int = EXAMPLE_WIDTH) -> str:
+    """One value for a message: personal data masked, cut to ``width`` characters, text quoted.
+
+    Examples
+    --------
+    >>> safe_example("call +49 30 1234567"), safe_example(1e20), safe_example(None)
+    ("'call <phone>'", '1e+20', 'None')
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+        return "None"
+    if isinstance(value, float):
+        return f"{value:g}"
+    text = mask_personal(str(value))
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    return repr(text) if isinstance(value, str) else text
+
+
 def safe_examples(values: Iterable, n: int = 5, width: int = EXAMPLE_WIDTH) -> str:
-    """Up to ``n`` distinct values for a message: masked, cut to ``width`` characters, quoted.
+    """Up to ``n`` distinct values for a message, each as :func:`safe_example` shows it.
 
     Examples
     --------
     >>> safe_examples(["maybe", "maybe", "+49 30 1234567", None])
     "'maybe', '<phone>', None"
     """
-    shown: list[str] = []
-    for value in pd.unique(pd.Series(list(values), dtype=object)):
-        if len(shown) == n:
-            break
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-            shown.append("None")
-            continue
-        text = mask_personal(str(value))
-        text = text if len(text) <= width else text[: width - 1] + "…"
-        shown.append(repr(text))
-    return ", ".join(shown)
+    distinct = pd.unique(pd.Series(list(values), dtype=object))[:n]
+    return ", ".join(safe_example(value, width) for value in distinct)

@@ -40,7 +40,7 @@ from leadscore.contract import (
     Column,
     Table,
 )
-from leadscore.privacy import EXAMPLE_WIDTH, mask_personal
+from leadscore.privacy import mask_personal, safe_example
 from leadscore.readers import RawTable
 
 Severity = Literal["error", "warning"]
@@ -103,15 +103,7 @@ def example_values(values: pd.Series, column: Column | None = None) -> tuple[str
     """
     if column is not None and column.personal:
         return ("<personal data, not shown>",)
-    return tuple(_example(v) for v in pd.unique(values.astype("object"))[:_MAX_EXAMPLES])
-
-
-def _example(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
-    text = mask_personal(str(value))
-    text = text if len(text) <= EXAMPLE_WIDTH else text[: EXAMPLE_WIDTH - 1] + "…"
-    return repr(text) if isinstance(value, str) else text
+    return tuple(safe_example(v) for v in pd.unique(values.astype("object"))[:_MAX_EXAMPLES])
 
 
 def _row_numbers(mask: pd.Series, first_row: int = 0) -> tuple[str, ...]:
