@@ -452,14 +452,14 @@ def _train_flat(
 ) -> _Training:
     from leadscore.flat_table import NumberOutOfRangeError, TooFewRowsError, load_flat_table
     from leadscore.modeling.compare import compare_flat
+    from leadscore.modeling.leakage import check_threshold
 
     if target is None:
         raise LeadscoreError("--table needs --target COLUMN (the outcome: 1/0, yes/no).")
-    if not 0.5 < leakage_threshold <= 1.0:  # written so that nan is refused too
-        raise LeadscoreError(
-            f"--leakage-threshold {leakage_threshold}: give a ROC AUC above 0.5 and at most 1 "
-            "(0.5 is a coin toss: every column would be flagged)."
-        )
+    try:  # before the file is read
+        check_threshold(leakage_threshold)
+    except LeadscoreError as exc:
+        raise LeadscoreError(f"--leakage-threshold {leakage_threshold}: {exc}") from None
     with err_console.status(f"Reading {path}"):
         try:
             flat = load_flat_table(

@@ -32,10 +32,27 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import roc_auc_score
 
+from leadscore.errors import LeadscoreError
 from leadscore.modeling.binning import Binner
 
 #: Single-column held-out ROC AUC from which a column is flagged as a likely leak.
 DEFAULT_THRESHOLD = 0.9
+
+
+def check_threshold(threshold: float) -> None:
+    """Refuse a threshold that is no ROC AUC above chance (NaN would switch the audit off).
+
+    >>> check_threshold(0.9)
+    >>> check_threshold(float("nan"))
+    Traceback (most recent call last):
+    ...
+    leadscore.errors.LeadscoreError: give a ROC AUC above 0.5 and at most 1 (0.5 is a coin toss: ...
+    """
+    if not 0.5 < threshold <= 1.0:  # written so that NaN is refused too
+        raise LeadscoreError(
+            "give a ROC AUC above 0.5 and at most 1 (0.5 is a coin toss: every column would be "
+            "flagged)."
+        )
 
 
 def leakage_audit(
@@ -53,6 +70,10 @@ def leakage_audit(
         ``feature``, ``roc_auc`` (held-out, of the column alone), ``flagged`` (at or above
         ``threshold``) and ``advice`` (empty unless flagged).
     """
+    try:
+        check_threshold(threshold)
+    except LeadscoreError as exc:
+        raise LeadscoreError(f"leakage threshold {threshold}: {exc}") from None
     y_train = np.asarray(y_train, dtype=float)
     y_test = np.asarray(y_test, dtype=int)
     binner = Binner(max_bins=20, min_bin_share=0.001).fit(X_train)
