@@ -32,6 +32,8 @@ PLACEHOLDERS = frozenset(
         "not specified",
         "not provided",
         "keine angabe",
+        "k.a.",
+        "k. a.",
         "bitte wählen",
         "unbekannt",
     }
