@@ -25,7 +25,11 @@ from leadscore.flat_table import (
 from leadscore.modeling.compare import compare_flat
 from leadscore.readers import normalise_column_name as normalise
 from leadscore.readers import read_table_file
-from leadscore.synthetic.flat import messy_flat_table
+from leadscore.synthetic.flat import PLANTED_LEAKS, messy_flat_table
+
+#: The synthetic export's planted leaks as the audit names them, and as --drop options.
+LEAKS = [normalise(header) for header in PLANTED_LEAKS]
+DROP_LEAKS = [arg for header in PLANTED_LEAKS for arg in ("--drop", header)]
 
 #: The synthetic export's personal columns (normalised) and how each must be found.
 PERSONAL_COLUMNS = {
@@ -51,8 +55,10 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_numbers_booleans_and_placeholders_are_understood() -> None:
-    text = pd.Series(["1,200", "1.200.000", "3,5", "-7", "12 %", None], dtype="string")
-    assert to_number(text).tolist()[:5] == [1200, 1_200_000, 3.5, -7, 12]
+    english = pd.Series(["1,200", "1,200,000", "3.5", "-7", "12 %", None], dtype="string")
+    assert to_number(english).tolist()[:5] == [1200, 1_200_000, 3.5, -7, 12]
+    german = pd.Series(["1.200", "1.200.000", "3,5", "-7", "12 %", None], dtype="string")
+    assert to_number(german).tolist()[:5] == [1200, 1_200_000, 3.5, -7, 12]
     raw = pd.DataFrame(
         {
             "Employees": ["1,200", "Unknown", "45", "n/a"],
@@ -82,17 +88,66 @@ def test_a_typer_pickled_by_an_older_version_still_transforms() -> None:
     assert old.transform(raw).equals(typer.transform(raw))
 
 
-def test_dates_become_days_before_the_row_time_and_are_dropped_without_one() -> None:
+def test_dates_give_days_before_the_row_time_and_calendar_features_never_the_date() -> None:
     raw = pd.DataFrame(
         {
-            "created": ["2025-03-10", "2025-03-20", "2025-04-01"],
-            "first_touch": ["01.03.2025", "10.03.2025", "2025-01-01"],
+            "created": ["2025-03-10 09:30", "2025-03-20 14:00", "2025-04-01 23:15"],
+            "first_touch": ["01.03.2021", "10.03.2025", "2025-01-01"],  # over three years
+            "visits": ["1", "2", "3"],
         }
     )
     with_time = TableTyper(time_col="created").fit(raw)
-    assert with_time.kinds_ == {"first_touch": "date"}
-    assert with_time.transform(raw)["first_touch"].tolist() == [9.0, 10.0, 90.0]
-    assert "first_touch" in TableTyper().fit(raw).dropped_
+    assert with_time.kinds_ == {"first_touch": "date", "visits": "numeric"}
+    out = with_time.transform(raw)
+    assert list(out) == [
+        "first_touch",  # days before the row's time
+        "first_touch_weekday",
+        "first_touch_month",
+        "visits",
+        "created_weekday",  # no month: three weeks of a year stand for a period, not a season
+        "created_hour",  # the time column carries hours, the other date does not
+    ]
+    assert list(out) == list(with_time.get_feature_names_out())
+    assert np.floor(out["first_touch"]).tolist() == [1470.0, 10.0, 90.0]  # times carry hours
+    assert out["first_touch_weekday"].tolist() == ["Mon", "Mon", "Wed"]
+    assert out["first_touch_month"].tolist() == ["Mar", "Mar", "Jan"]
+    assert out["created_hour"].tolist() == [9.0, 14.0, 23.0]
+    assert with_time.header("first_touch_weekday") == "first_touch (weekday)"
+    # Without --time-col a date is no longer dropped: calendar only, no absolute date.
+    untimed = TableTyper().fit(raw)
+    assert untimed.kinds_["first_touch"] == "date" and not untimed.dropped_
+    assert list(untimed.transform(raw)) == [
+        "created_weekday", "created_hour", "first_touch_weekday", "first_touch_month", "visits",
+    ]  # fmt: skip
+    described = untimed.describe().set_index("column")
+    assert described.loc["first_touch", "action"] == "calendar: weekday, month"
+    assert described.loc["created", "action"] == "calendar: weekday, hour"
+
+
+def test_calendar_features_are_free_of_leakage_and_of_the_year() -> None:
+    """Each row's features come from its own dates only: not from other rows (a row scores the
+    same alone or in any table), not from the year (the model must not learn the calendar)."""
+    rng = np.random.default_rng(0)
+    days = pd.Timestamp("2019-01-01") + pd.to_timedelta(rng.integers(0, 2000, 300), "D")
+    raw = pd.DataFrame(
+        {
+            "signup": days.strftime("%Y-%m-%d"),
+            "created": (days + pd.to_timedelta(rng.integers(0, 90, 300), "D")).strftime("%Y-%m-%d"),
+        }
+    )
+    typer = TableTyper(time_col="created").fit(raw.head(100))  # fitted on a part
+    whole = typer.transform(raw)
+    alone = pd.concat([typer.transform(raw.iloc[[i]]) for i in (0, 150, 299)])
+    pd.testing.assert_frame_equal(alone, whole.iloc[[0, 150, 299]])
+    # the same day of the year on the same weekday, five years apart: the same features
+    twins = pd.DataFrame({"signup": ["2019-03-04", "2024-03-04"], "created": ["2019-03-04"] * 2})
+    calendar = [f for f in typer.calendar_ if typer.calendar_[f][0] == "signup"]
+    same = typer.transform(twins)[calendar]
+    assert same.iloc[0].tolist() == same.iloc[1].tolist() == ["Mon", "Mar"]
+    values = {v for f in typer.calendar_ for v in whole[f].dropna().unique()}
+    assert values <= {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Jan", "Feb", "Mar"} | {
+        "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"
+    }  # fmt: skip
 
 
 def test_targets_in_every_spelling_and_a_clear_error_otherwise(tmp_path: Path) -> None:
@@ -130,11 +185,11 @@ def test_the_leakage_audit_flags_the_planted_column_and_nothing_else(export: Pat
     table = load_flat_table(export, "Converted", id_col="Lead ID", time_col="Created Date")
     comparison = compare_flat(table)
     audit = comparison.audit
-    assert audit.loc[audit["flagged"], "feature"].tolist() == ["deal_stage"]
-    assert "--drop deal_stage" in audit.loc[0, "advice"]
+    assert sorted(audit.loc[audit["flagged"], "feature"]) == sorted(LEAKS)
+    assert "--drop deal_stage" in " ".join(audit["advice"])
     assert set(comparison.typer.dropped_) == set(PERSONAL_COLUMNS)
     clean = load_flat_table(
-        export, "Converted", id_col="Lead ID", time_col="Created Date", drop=["Deal Stage"]
+        export, "Converted", id_col="Lead ID", time_col="Created Date", drop=list(PLANTED_LEAKS)
     )
     honest = compare_flat(clean)
     assert not honest.audit["flagged"].any()
@@ -148,6 +203,7 @@ def test_train_command_on_a_flat_table(export: Path, tmp_path: Path, monkeypatch
     from typer.testing import CliRunner
 
     from leadscore.cli import app
+    from leadscore.modeling.tracking import table_model_name
 
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
     metrics = tmp_path / "metrics.json"
@@ -155,23 +211,23 @@ def test_train_command_on_a_flat_table(export: Path, tmp_path: Path, monkeypatch
     args += ["--time-col", "Created Date", "--out-dir", str(tmp_path / "reports")]
     result = CliRunner().invoke(app, [*args, "--metrics-out", str(metrics)])
     assert result.exit_code == 0, result.output
-    assert "Drop it with --drop deal_stage" in " ".join(result.output.split())
+    assert "--drop deal_stage" in " ".join(result.output.split())
     written = json.loads(metrics.read_text())
     assert set(written["models"]) == {"learned_points", "lightgbm"}
-    assert written["leakage_audit"]["flagged"] == ["deal_stage"]
+    assert sorted(written["leakage_audit"]["flagged"]) == sorted(LEAKS)
     assert (tmp_path / "reports" / "leakage_audit.csv").is_file()
     run = mlflow.get_run(written["mlflow_run_id"])
-    assert run.data.tags["leakage_flagged"] == "deal_stage"
+    assert sorted(run.data.tags["leakage_flagged"].split(",")) == sorted(LEAKS)
     assert run.data.tags["mode"] == "flat_table"
     # The leaky model is registered but not promoted; the honest one becomes the champion.
     client = mlflow.MlflowClient()
     with pytest.raises(mlflow.exceptions.MlflowException):
-        client.get_model_version_by_alias("leadscore", "champion")
-    result = CliRunner().invoke(app, [*args, "--drop", "Deal Stage", "--no-track"])
+        client.get_model_version_by_alias(table_model_name(export), "champion")
+    result = CliRunner().invoke(app, [*args, *DROP_LEAKS, "--no-track"])
     assert result.exit_code == 0, result.output
-    result = CliRunner().invoke(app, [*args, "--drop", "Deal Stage"])
+    result = CliRunner().invoke(app, [*args, *DROP_LEAKS])
     assert "now the champion" in " ".join(result.output.split())
-    model = mlflow.pyfunc.load_model("models:/leadscore@champion")
+    model = mlflow.pyfunc.load_model(f"models:/{table_model_name(export)}@champion")
     raw = read_table_file(export).frame.head(20)  # as exported: text, normalised headers
     p = model.predict(raw)["probability"]
     assert p.between(0, 1).all() and p.std() > 0
@@ -237,7 +293,8 @@ def test_headers_lightgbm_refuses_get_safe_names_and_people_see_the_headers(tmp_
     frame.to_csv(path, index=False)
     comparison = compare_flat(load_flat_table(path, "Won"))
     typer = comparison.typer
-    names = typer.describe().set_index("column")["feature"].to_dict()
+    described = typer.describe()
+    names = described[described["type"] != "target"].set_index("column")["feature"].to_dict()
     assert names == {
         "budget_[eur]": "budget_eur",
         "plan:_tier": "plan_tier",
@@ -326,7 +383,7 @@ def tracked(export: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Pat
     frame.to_csv(path, index=False)
     result = _invoke(
         "train", "--table", str(path), "--target", "Converted", "--id", "Lead ID",
-        "--time-col", "Created Date", "--drop", "Deal Stage", "--out-dir", str(home / "reports"),
+        "--time-col", "Created Date", *DROP_LEAKS, "--out-dir", str(home / "reports"),
         tracking=home,
     )  # fmt: skip
     assert result.exit_code == 0, result.output
@@ -654,7 +711,258 @@ def test_a_column_kept_on_request_is_never_dropped_as_personal_data(tmp_path: Pa
     typer = TableTyper(drop=table.excluded, keep=table.kept, headers=table.headers).fit(table.frame)
     assert typer.kinds_["product_interest"] == "category"
     described = typer.describe().set_index("column")
-    assert described.loc["product_interest", "reason"] == KEPT_ON_REQUEST
-    assert described.loc["pages", "reason"] == ""
+    assert described.loc["product_interest", "action"] == f"category ({KEPT_ON_REQUEST})"
+    assert described.loc["pages", "action"] == "number, decimal point"
     with pytest.raises(LeadscoreError, match=r"--keep column 'Produkt' is not in the file"):
         load_flat_table(path, "Converted", min_class_rows=10, keep=["Produkt"])
+
+
+def _marks_frame() -> pd.DataFrame:
+    """Number columns as real exports write them, side by side in one table."""
+    return pd.DataFrame(
+        {
+            "Avg Session Minutes": ["4.857", "2.5", "0.25", "12.333", "4.857", "7.125"],
+            "Bounce Rate": ["0.025", "0.2", "0.125", "0.025", "0.1", "0.05"],
+            "Budget (EUR)": ["1.234,50", "980,00", "12.500,00", "1.234,50", "75,5", "0,00"],
+            "Employees": ["1.200", "45", "3.000", "800", "12", "1.500"],
+            "Mixed": ["4.857", "0.025", "12.5", "1.200", "1,5", "3"],
+            "Score": ["4.857", "2.316", "7.125", "4.857", "3.333", "9.019"],
+        }
+    ).rename(columns=normalise)
+
+
+def test_decimal_marks_are_decided_per_column_and_scoring_reads_them_as_trained() -> None:
+    raw = _marks_frame()
+    typer = TableTyper().fit(raw)
+    assert typer.number_formats_ == {
+        "avg_session_minutes": "point",  # "2.5", "0.25" show it: "4.857" is 4.857, not 4857
+        "bounce_rate": "point",  # "0.025" can only be a decimal
+        "budget_(eur)": "comma",  # "1.234,50"
+        "employees": "comma",  # integers below 1,000 beside round "1.200": thousands
+        "mixed": "point",  # "0.025" and "12.5" outvote one "1,5"
+        "score": "point",  # only ambiguous, not round, no integers: decimals
+    }
+    out = typer.transform(raw)
+    assert out["avg_session_minutes"].tolist()[:2] == pytest.approx([4.857, 2.5])
+    assert out["bounce_rate"].max() == pytest.approx(0.2)  # not 25 (= 0.025 × 1,000)
+    assert out["budget_eur"].tolist()[:3] == pytest.approx([1234.5, 980.0, 12500.0])
+    assert out["employees"].tolist() == [1200, 45, 3000, 800, 12, 1500]
+    # The mixed column: ambiguous values follow the column's decimal point; "1,5" has only
+    # one reading (a thousands group has three digits) and is read so, with a note.
+    assert out["mixed"].tolist() == pytest.approx([4.857, 0.025, 12.5, 1.2, 1.5, 3.0])
+    actions = typer.describe(raw).set_index("column")["action"]
+    assert actions["budget_(eur)"] == "number, decimal comma"
+    assert actions["mixed"].startswith("number, decimal point (mixed marks: 1 value(s)")
+    assert "ambiguous: only values like 1.200, read as thousands" in actions["employees"]
+    assert "ambiguous: only values like 4.857, read as decimals" in actions["score"]
+    # Scoring a file holding only "1.200" reads it as the training file did, per column.
+    scoring = pd.DataFrame({name: ["1.200"] for name in raw.columns})
+    scored = typer.transform(scoring).iloc[0]
+    assert scored["mixed"] == pytest.approx(1.2) and scored["score"] == pytest.approx(1.2)
+    assert scored["employees"] == 1200 and scored["budget_eur"] == 1200
+
+
+def test_an_export_written_one_way_decides_its_ambiguous_columns() -> None:
+    ambiguous = ["1.200", "3.000", "2.500", "1.000"]
+    german = pd.DataFrame({"rate": ["0,5", "1,25", "0,75", "2,5"], "amount": ambiguous})
+    english = pd.DataFrame({"rate": ["0.5", "1.25", "0.75", "2.5"], "amount": ambiguous})
+    assert TableTyper().fit(german).transform(german)["amount"].tolist()[0] == 1200
+    assert TableTyper().fit(english).transform(english)["amount"].tolist()[0] == pytest.approx(1.2)
+    alone = TableTyper().fit(english[["amount"]])  # round values, no other evidence: thousands
+    assert alone.transform(english)["amount"].tolist()[0] == 1200
+    forced = TableTyper(number_formats={"amount": "point"}).fit(english[["amount"]])
+    assert forced.transform(english)["amount"].tolist()[0] == pytest.approx(1.2)
+
+
+def test_integer_codes_become_categories_and_counts_stay_numbers() -> None:
+    rng = np.random.default_rng(2)
+    n = 200
+    raw = pd.DataFrame(
+        {
+            "Region Code": rng.integers(1, 10, n).astype(str),
+            "Browser": rng.integers(1, 14, n).astype(str),
+            "Operating System": rng.integers(1, 9, n).astype(str),
+            "Traffic Type": rng.integers(1, 21, n).astype(str),
+            "Kundentyp": rng.integers(1, 4, n).astype(str),
+            "Page Views": rng.integers(0, 30, n).astype(str),
+            "Anzahl Besuche": rng.integers(0, 12, n).astype(str),
+            "Visits": rng.integers(0, 9, n).astype(str),
+            "Zone": rng.normal(0, 1, n).round(2).astype(str),  # a code word, but not integers
+        }
+    ).rename(columns=normalise)
+    typer = TableTyper().fit(raw)
+    codes = ["region_code", "browser", "operating_system", "traffic_type", "kundentyp"]
+    assert typer.integer_codes_ == tuple(codes)
+    assert {n: typer.kinds_[n] for n in codes} == dict.fromkeys(codes, "category")
+    for count in ("page_views", "anzahl_besuche", "visits", "zone"):
+        assert typer.kinds_[count] == "numeric", count
+    # "3", "3.0" and a typed 3 are the same code at scoring
+    scoring = raw.head(3).assign(browser=["3", "3.0", " 3 "])
+    assert typer.transform(scoring)["browser"].tolist() == ["3", "3", "3"]
+    typed = raw.head(2).assign(browser=[3.0, np.nan])
+    assert typer.transform(typed)["browser"].tolist()[0] == "3"
+    actions = typer.describe(raw).set_index("column")["action"]
+    assert actions["traffic_type"] == "category (integer codes)"
+    assert actions["page_views"] == "number, decimal point"
+
+
+def test_the_typing_table_shows_every_column_and_no_personal_value() -> None:
+    raw = pd.DataFrame(
+        {
+            "lead_id": [f"L{i}" for i in range(6)],
+            "won": ["yes", "no"] * 3,
+            "email": [f"p{i}@firma.de" for i in range(6)],
+            "lead_owner": ["Stefan Wolf", "Anna Vogel"] * 3,
+            "notes": ["call +49 151 2345678", "x", "x", "y", "n/a", "x"],
+            "budget": ["1.234,50", "980,00", "", "75,5", "12,00", "n/a"],
+        }
+    )
+    typer = TableTyper(drop=("won", "lead_owner"), id_col="lead_id", target="won").fit(raw)
+    table = typer.describe(raw)
+    assert list(table.columns) == [
+        "column", "header", "type", "number_format", "missing_share", "distinct_values",
+        "example", "action", "feature",
+    ]  # fmt: skip
+    rows = table.set_index("column")
+    assert rows["type"].to_dict() == {
+        "lead_id": "id", "won": "target", "email": "drop", "lead_owner": "drop",
+        "notes": "category", "budget": "numeric",
+    }  # fmt: skip
+    assert rows.loc["budget", "missing_share"] == pytest.approx(2 / 6, abs=1e-3)
+    assert rows.loc["budget", "distinct_values"] == 4
+    assert rows.loc["budget", "number_format"] == "comma"
+    assert rows.loc["notes", "example"] == "'x'"
+    # personal columns show no value, also when dropped with --drop
+    assert rows.loc["email", "example"] == rows.loc["lead_owner", "example"] == ""
+    text = table.to_csv()
+    assert not any(t in text for t in ("@firma", "Stefan", "Vogel", "2345678"))
+
+
+def test_a_types_file_corrects_the_typing_and_scoring_keeps_it(tmp_path: Path) -> None:
+    from leadscore.modeling.bundle import from_json, to_json
+    from leadscore.types_file import read_types_file
+
+    raw = _marks_frame()
+    inferred = TableTyper().fit(raw)
+    written = tmp_path / "column_types.csv"
+    edited = inferred.describe(raw)
+    edited.loc[edited["column"] == "employees", ["type", "number_format"]] = ["numeric", "point"]
+    edited.loc[edited["column"] == "score", "type"] = "drop"
+    edited.loc[edited["column"] == "bounce_rate", "type"] = "category"
+    edited.to_csv(written, index=False)  # as leadscore writes it, then edited
+    overrides = read_types_file(written, raw.columns)
+    assert overrides.types["score"] == "drop"
+    assert overrides.number_formats == {
+        "avg_session_minutes": "point", "budget_(eur)": "comma", "employees": "point",
+        "mixed": "point",
+    }  # fmt: skip
+    typer = TableTyper(types=overrides.types, number_formats=overrides.number_formats).fit(raw)
+    assert typer.dropped_ == {"score": "dropped on request (--types)"}
+    assert typer.kinds_["bounce_rate"] == "category"
+    assert typer.transform(raw)["employees"].tolist()[0] == pytest.approx(1.2)
+    assert "set by --types" in typer.describe().set_index("column").loc["employees", "action"]
+    # the model bundle keeps the corrections: scoring reads as training did
+    restored = from_json(json.loads(json.dumps(to_json(typer))))
+    pd.testing.assert_frame_equal(restored.transform(raw), typer.transform(raw))
+    assert restored.types == overrides.types and restored.calendar_ == typer.calendar_
+    yaml_file = tmp_path / "types.yaml"
+    yaml_file.write_text("Employees: {type: numeric, number_format: point}\nScore: drop\n")
+    assert read_types_file(yaml_file, raw.columns).types == {
+        "employees": "numeric",
+        "score": "drop",
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "suffix", "message"),
+    [
+        ("column,type\nemployees,numeric\nplz,category\n", ".csv", r"line 3: column 'plz' is not"),
+        ("column,type\nemployees,integer\n", ".csv", r"line 2: type 'integer' of column 'emp"),
+        ("column;type;number_format\nscore;numeric;dot\n", ".csv", r"line 2: number format 'dot'"),
+        ("column,kind\nscore,numeric\n", ".csv", r"line 1: a --types CSV needs the columns"),
+        ("score: numeric\nEmployees: text\n", ".yaml", r"line 2: type 'text' of column 'Emp"),
+        ("score: numeric\nscore: drop\n", ".yml", r"line 2: column 'score' is given twice"),
+        ("score: [1, 2\n", ".yaml", r"line \d+: not valid YAML"),
+    ],
+)
+def test_a_bad_types_file_is_refused_naming_file_line_and_value(
+    tmp_path: Path, content: str, suffix: str, message: str
+) -> None:
+    from leadscore.types_file import read_types_file
+
+    path = tmp_path / f"types{suffix}"
+    path.write_text(content)
+    with pytest.raises(LeadscoreError, match=rf"{path.name}, {message}"):
+        read_types_file(path, _marks_frame().columns)
+
+
+def test_personal_data_stays_dropped_whatever_the_types_file_says() -> None:
+    raw = pd.DataFrame({"owner": ["Stefan Wolf", "Anna Vogel"] * 5, "visits": list("1234512345")})
+    typer = TableTyper(types={"owner": "category"}).fit(raw)
+    assert typer.dropped_["owner"].startswith("personal data")
+    assert "add --keep" in typer.describe().set_index("column").loc["owner", "action"]
+    kept = TableTyper(types={"owner": "category"}, keep=("owner",)).fit(raw)
+    assert kept.kinds_["owner"] == "category"
+
+
+def test_a_typer_from_an_older_bundle_reads_numbers_and_dates_as_it_was_trained() -> None:
+    from leadscore.modeling.bundle import from_json, to_json
+
+    raw = pd.DataFrame(
+        {"created": ["2025-03-10", "2025-03-20"], "seen": ["2025-03-01", "2025-03-02"]}
+    ).assign(amount=["1.200", "0.5"])
+    state = to_json(TableTyper(time_col="created").fit(raw))
+    for name in ("calendar_", "number_formats_", "integer_codes_", "notes_"):
+        del state["fitted"][name]  # what older versions stored
+    for name in ("types", "number_formats", "target"):
+        del state["params"][name]
+    old = from_json(state)
+    out = old.transform(raw)
+    assert list(out) == ["seen", "amount"]  # no calendar features: as the old model was trained
+    assert out["amount"].tolist() == [1200.0, 0.5]  # the per-value reading it was trained with
+    assert old.describe().set_index("column").loc["seen", "action"] == "days before created"
+
+
+def test_train_prints_the_typing_table_writes_it_and_takes_it_back(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    n = 240
+    won = rng.random(n) < 0.4
+    frame = pd.DataFrame(
+        {
+            "Lead ID": [f"L{i}" for i in range(n)],
+            "Created": (pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(n), "D")).strftime(
+                "%Y-%m-%d"
+            ),
+            "Browser": rng.integers(1, 6, n).astype(str),
+            "Avg Minutes": np.where(won, rng.uniform(3, 9, n), rng.uniform(0, 5, n)).round(3),
+            "Budget": [
+                f"{v:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")
+                for v in rng.uniform(100, 5000, n)
+            ],
+            "Won": np.where(won, "yes", "no"),
+        }
+    )
+    frame["Avg Minutes"] = frame["Avg Minutes"].map(lambda v: f"{v:.3f}")
+    path = tmp_path / "leads.csv"
+    frame.to_csv(path, index=False, sep=";")
+    out = tmp_path / "out"
+    args = ["train", "--table", str(path), "--target", "Won", "--id", "Lead ID", "--no-track"]
+    args += ["--time-col", "Created", "--out-dir", str(out), "--min-class-rows", "20"]
+    result = _invoke(*args)
+    assert result.exit_code == 0, result.output
+    printed = " ".join(result.output.split())
+    assert "category (integer codes)" in printed and "number, decimal comma" in printed
+    assert "calendar: weekday" in printed
+    types = pd.read_csv(out / "column_types.csv", keep_default_na=False)
+    assert types.set_index("column")["number_format"].to_dict()["avg_minutes"] == "point"
+    types.loc[types["column"] == "browser", "type"] = "drop"
+    edited = tmp_path / "types.csv"
+    types.to_csv(edited, index=False)
+    again = _invoke(*args, "--types", str(edited))
+    assert again.exit_code == 0, again.output
+    rows = pd.read_csv(out / "column_types.csv", keep_default_na=False).set_index("column")
+    assert rows.loc["browser", "action"] == "dropped: dropped on request (--types)"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("column,type\nbrowser,text\n")
+    message = _user_error(_invoke(*args, "--types", str(bad)))
+    assert "bad.csv, line 2: type 'text' of column 'browser'" in message
