@@ -6,8 +6,14 @@ missing values, because in CRM exports *that a field is empty* often says the mo
 that sales fills in only after a call is the classic leak).
 
 Codes per column: numbers ``0 .. len(edges)`` (``x < edges[0]`` is bin 0), then one code for
-missing. Categories ``0 .. k-1`` for the frequent values, ``k`` for "other" (rare or unseen),
-``k + 1`` for missing.
+missing. Categories ``0 .. k-1`` for the frequent values, ``k`` for the rare (or unseen) values,
+``k + 1`` for missing. Their labels, :data:`RARE_LABEL` and :data:`MISSING_LABEL`, are in
+brackets so that they never read like a real category (an export's own "Other" or "missing").
+
+A numeric column with at most :data:`MAX_CODES` distinct values (a yes/no flag, a small count,
+integer codes of browsers or regions) gets a bin per value, rare values merged with their
+neighbour: quantile edges would fold a flag set for 8 % of the leads into the bin of the other
+92 %, and put codes 3 and 7, which convert much better, in one bin with codes 4 to 6.
 
 Examples
 --------
@@ -19,9 +25,12 @@ Examples
 >>> binner.transform(X)["visits"].tolist()
 [0, 0, 1, 1, 2, 1]
 >>> binner.labels("visits")
-['< 2', '≥ 2', 'missing']
+['< 2', '≥ 2', '(missing)']
 >>> binner.transform(X)["country"].tolist(), binner.labels("country")
-([0, 0, 1, 2, 0, 1], ['de', 'other', 'missing'])
+([0, 0, 1, 2, 0, 1], ['de', '(rare values)', '(missing)'])
+>>> flag = pd.DataFrame({"demo": [0.0] * 92 + [1.0] * 8})
+>>> Binner(max_bins=8).fit(flag).labels("demo")
+['< 1', '≥ 1', '(missing)']
 """
 
 from __future__ import annotations
@@ -99,8 +108,42 @@ def is_numeric(column: pd.Series) -> bool:
     return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
 
 
+#: Numeric columns with at most this many distinct values get a bin per value (see above).
+MAX_CODES = 20
+#: Label of the bin of categories rarer than ``min_bin_share`` (and of values unseen in fit).
+RARE_LABEL = "(rare values)"
+#: Label of the bin of missing values.
+MISSING_LABEL = "(missing)"
+
+
 def _format(value: float) -> str:
     return f"{value:.4g}"
+
+
+def discrete_edges(values: np.ndarray, min_share: float) -> np.ndarray:
+    """Edges giving each distinct value of ``values`` its own bin, rare values merged.
+
+    From the lowest value up, a bin is closed once it holds ``min_share`` of ``values``, so a
+    rare value shares the bin of the next ones, and a rare last bin joins the one below. A
+    column keeps at least one edge: a rare flag is still told apart from the rest.
+
+    >>> discrete_edges(np.array([0, 0, 0, 0, 1, 1, 1, 2, 2, 7]), min_share=0.15).tolist()
+    [1.0, 2.0]
+    >>> discrete_edges(np.array([0] * 99 + [1]), min_share=0.02).tolist()
+    [1.0]
+    """
+    distinct, counts = np.unique(values, return_counts=True)
+    shares = counts / len(values)
+    edges: list = []
+    gathered = 0.0  # share of the bin being filled
+    for value, share in zip(distinct, shares, strict=True):
+        if gathered >= min_share:
+            edges.append(value)
+            gathered = 0.0
+        gathered += share
+    if gathered < min_share and len(edges) > 1:
+        edges.pop()  # the last bin is rare: merge it into the one below
+    return np.asarray(edges, dtype=float)
 
 
 class Binner(TransformerMixin, BaseEstimator):
@@ -109,9 +152,11 @@ class Binner(TransformerMixin, BaseEstimator):
     Parameters
     ----------
     max_bins : int
-        Quantile bins per numeric column (fewer when values repeat).
+        Quantile bins per numeric column (fewer when values repeat; a bin per value for
+        columns with at most ``max(max_bins, MAX_CODES)`` distinct values).
     min_bin_share : float
-        Categories rarer than this share of rows go to "other".
+        Categories rarer than this share of rows share one bin (:data:`RARE_LABEL`); so do
+        numbers of a column with few distinct values (see :func:`discrete_edges`).
 
     Attributes
     ----------
@@ -144,6 +189,9 @@ class Binner(TransformerMixin, BaseEstimator):
             if is_numeric(column):
                 values = column.to_numpy(dtype=float, na_value=np.nan)
                 values = values[np.isfinite(values)]
+                if 1 < len(np.unique(values)) <= max(self.max_bins, MAX_CODES):
+                    self.edges_[name] = discrete_edges(values, self.min_bin_share)
+                    continue
                 edges = np.unique(np.quantile(values, quantiles)) if len(values) else []
                 # An edge at the minimum would leave bin 0 empty.
                 self.edges_[name] = np.asarray(
@@ -167,10 +215,10 @@ class Binner(TransformerMixin, BaseEstimator):
         if name in self.edges_:
             edges = self.edges_[name]
             if len(edges) == 0:
-                return ["any value", "missing"]
+                return ["any value", MISSING_LABEL]
             inner = [f"{_format(a)} to < {_format(b)}" for a, b in itertools.pairwise(edges)]
-            return [f"< {_format(edges[0])}", *inner, f"≥ {_format(edges[-1])}", "missing"]
-        return [*self.categories_[name], "other", "missing"]
+            return [f"< {_format(edges[0])}", *inner, f"≥ {_format(edges[-1])}", MISSING_LABEL]
+        return [*self.categories_[name], RARE_LABEL, MISSING_LABEL]
 
     def transform(self, X) -> pd.DataFrame:
         check_is_fitted(self, "edges_")
