@@ -85,11 +85,16 @@ def grouped_contributions(
 def strongest(grouped: np.ndarray, k: int, sign: int) -> tuple[np.ndarray, np.ndarray]:
     """Per lead, the ``k`` families pushing hardest in direction ``sign`` (+1 for, -1 against).
 
-    Returns positions (leads × k; -1 where fewer than ``k`` families push that way) and their
-    contributions (0 there).
+    Returns positions (leads × k; -1 where fewer than ``k`` families push that way, also when
+    the model has fewer than ``k`` families) and their contributions (0 there).
+
+    >>> top, values = strongest(np.array([[0.5], [-0.2]]), 3, 1)  # a one-feature model
+    >>> top.tolist(), values.tolist()
+    ([[0, -1, -1], [-1, -1, -1]], [[0.5, 0.0, 0.0], [0.0, 0.0, 0.0]])
     """
-    signed = grouped * sign
-    k = min(k, grouped.shape[1])
+    # Pad with columns that never push, so a model of 1 or 2 features still fills k slots.
+    missing = max(k - grouped.shape[1], 0)
+    signed = np.pad(grouped * sign, ((0, 0), (0, missing)))
     top = np.argpartition(-signed, k - 1, axis=1)[:, :k]
     values = np.take_along_axis(signed, top, axis=1)
     order = np.argsort(-values, axis=1, kind="stable")
