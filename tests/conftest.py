@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
+
+# Default paths (staged copies in data/interim, reports, mlflow.db) of the code under test go to
+# a throw-away project, never into the checkout: set before leadscore (config) is imported.
+if not os.environ.get("LEADSCORE_HOME"):
+    os.environ["LEADSCORE_HOME"] = tempfile.mkdtemp(prefix="leadscore-tests-")
+    atexit.register(shutil.rmtree, os.environ["LEADSCORE_HOME"], ignore_errors=True)
 
 from leadscore.synthetic import generate
 

@@ -239,3 +239,211 @@ def test_the_logged_input_example_holds_types_not_values() -> None:
     assert example.dtypes.drop("country").equals(table[model.features_].dtypes.drop("country"))
     assert example.iloc[0].tolist() == [0, 0.0, False, "example"]  # no lead's values
     assert model.predict_proba(example).shape == (1, 2)
+
+
+# --- One registered model per table (issue 11, item 3) ------------------------------------
+
+
+def test_another_schema_under_the_same_name_is_never_promoted_automatically(
+    built, mlflow_home: Path
+) -> None:
+    from leadscore.modeling.tracking import register_comparison
+
+    table, comparison = built
+    assert _log(built, mlflow_home)[1:] == ("1", True)
+    dropped = "n_page_careers_7d"  # a feature no rule of the points sheet reads
+    assert dropped in comparison.models["lightgbm"].features_
+    narrower = table.frame.drop(columns=[dropped])
+    # Deliberately weak: the reason given must be the schema, not the ROC AUC.
+    weak = compare_models(narrower, 90, lightgbm=LightGBMModel(n_estimators=2, num_leaves=2))
+    done = register_comparison(
+        weak,
+        narrower,
+        fingerprint=table.fingerprint,
+        horizon_days=90,
+        files={},
+        catalogue=table.catalogue_frame(),
+    )
+    assert (done.name, done.version, done.promoted) == ("leadscore", "2", False)
+    assert done.why.startswith("not made the champion: the champion (version 1) reads other")
+    assert "(no longer: n_page_careers_7d)" in done.why and "--promote" in done.why
+
+
+def test_model_names_for_tables_are_valid_and_refused_when_not() -> None:
+    from leadscore.errors import LeadscoreError
+    from leadscore.modeling.tracking import check_model_name, table_model_name
+
+    assert table_model_name("/x/leads-export.csv") == "leadscore-leads-export"
+    assert table_model_name("Bank Marketing (full).CSV") == "leadscore-bank-marketing-full"
+    assert check_model_name(table_model_name("a/b:c@d.parquet")) == "leadscore-b-c-d"
+    for bad in ("models:/x", "a/b", "x@champion", "", "-x", "a b"):
+        with pytest.raises(LeadscoreError, match="a model name holds letters, digits"):
+            check_model_name(bad)
+
+
+def _flat(n: int, seed: int, columns: dict[str, str], id_col: str, target: str) -> pd.DataFrame:
+    """A small flat export: an id, a target driven by the first numeric column, categories."""
+    rng = np.random.default_rng(seed)
+    signal = rng.normal(0, 1, n)
+    frame = pd.DataFrame({id_col: [f"{id_col[0]}{i:05d}" for i in range(n)]})
+    for header, kind in columns.items():
+        if kind == "signal":
+            frame[header] = np.round(10 + 3 * signal, 1)
+        elif kind == "number":
+            frame[header] = rng.integers(0, 100, n)
+        else:
+            frame[header] = rng.choice(["alpha", "beta", "gamma"], n)
+    p = 1 / (1 + np.exp(-2 * signal))
+    frame[target] = np.where(rng.random(n) < p, "yes", "no")
+    return frame
+
+
+def _cli(home: Path, *args: str):
+    from typer.testing import CliRunner
+
+    from leadscore.cli import app
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{home / 'mlflow.db'}")
+        return CliRunner().invoke(app, list(args))
+
+
+def _said(result) -> str:
+    return " ".join(result.output.split())
+
+
+LEADS = {"Visits": "signal", "Lead Source": "category", "Pages": "number"}
+BANK = {"Balance": "signal", "Job": "category", "Age": "number"}
+
+
+@pytest.fixture(scope="module")
+def two_tables(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A store with two flat-table models: leads-export.csv and bank.csv, one champion each."""
+    home = tmp_path_factory.mktemp("two-tables")
+    leads, bank = home / "leads-export.csv", home / "bank.csv"
+    _flat(400, 1, LEADS, "Lead ID", "Converted").to_csv(leads, index=False)
+    _flat(400, 2, BANK, "Client", "Subscribed").to_csv(bank, index=False)
+    for path, target, id_col in ((leads, "Converted", "Lead ID"), (bank, "Subscribed", "Client")):
+        result = _cli(
+            home, "train", "--table", str(path), "--target", target, "--id", id_col,
+            "--out-dir", str(home / f"reports-{path.stem}"),
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        said = _said(result)
+        name = f"leadscore-{path.stem}"
+        assert f"registered {name} version 1, the first version of {name}, now the champion" in said
+        assert "stays" not in said
+    return home, leads, bank
+
+
+def test_each_table_gets_its_own_champion_and_scores_with_it(two_tables, tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+
+    home, leads, bank = two_tables
+    client = MlflowClient(f"sqlite:///{home / 'mlflow.db'}")
+    for name, table, target in (
+        ("leadscore-leads-export", "leads-export.csv", "converted"),
+        ("leadscore-bank", "bank.csv", "subscribed"),
+    ):
+        champion = client.get_model_version_by_alias(name, "champion")
+        assert str(champion.version) == "1"
+        assert champion.tags["mode"] == "flat_table" and champion.tags["target"] == target
+        run = client.get_run(champion.run_id)
+        assert run.data.params["table"] == table
+        assert run.data.tags["schema_hash"] == champion.tags["schema_hash"]
+    assert not client.search_model_versions("name = 'leadscore'")  # events model untouched
+    for path, ids in ((leads, "L"), (bank, "C")):
+        out = tmp_path / f"{path.stem}-scores.csv"
+        result = _cli(home, "score", "--table", str(path), "--out", str(out))
+        assert result.exit_code == 0, result.output
+        assert f"models:/leadscore-{path.stem}@champion" in _said(result)
+        scores = pd.read_csv(out)
+        assert len(scores) == 400 and scores["lead_id"].str.startswith(ids).all()
+    by_name = tmp_path / "by-name.csv"
+    result = _cli(home, "score", "--table", str(bank), "--name", "leadscore-bank", "--out",
+                  str(by_name))  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert by_name.read_bytes() == (tmp_path / "bank-scores.csv").read_bytes()
+
+
+def test_a_table_no_model_reads_is_refused_naming_the_models(two_tables, tmp_path: Path) -> None:
+    from leadscore.errors import LeadscoreError
+
+    home, _, _ = two_tables
+    third = tmp_path / "webshop.csv"
+    _flat(60, 3, {"Sessions": "signal", "Visits": "number"}, "Lead ID", "Bought").to_csv(
+        third, index=False
+    )
+    out = tmp_path / "s.csv"
+    result = _cli(home, "score", "--table", str(third), "--out", str(out))
+    assert result.exit_code == 1 and isinstance(result.exception, LeadscoreError)
+    message = " ".join(str(result.exception).split())
+    assert message.startswith(f"{third}: no registered model reads this file's columns")
+    closest = "leadscore-leads-export (trained on leads-export.csv) needs 'Lead Source', 'Pages';"
+    assert closest in message
+    assert "leadscore-bank (trained on bank.csv) needs 'Balance', 'Job', 'Age', 'Client'" in (
+        message
+    )
+    assert "leadscore train --table" in message and "--model" in message
+    assert not out.exists()
+    empty = tmp_path / "empty"
+    result = _cli(empty, "score", "--table", str(third), "--out", str(out))
+    assert "no model trained on a flat table" in str(result.exception)
+
+
+def test_promotion_compares_only_runs_of_the_same_schema(two_tables, tmp_path: Path) -> None:
+    from mlflow import MlflowClient
+
+    home, leads, _ = two_tables
+    wider = tmp_path / "leads-export.csv"  # the same file name, one column more
+    frame = pd.read_csv(leads)
+    frame.assign(Region=np.where(np.arange(len(frame)) % 2, "North", "South")).to_csv(
+        wider, index=False
+    )
+    args = ["--target", "Converted", "--id", "Lead ID", "--out-dir", str(tmp_path / "r")]
+    result = _cli(home, "train", "--table", str(wider), *args)
+    assert result.exit_code == 0, result.output
+    said = _said(result)
+    assert "registered leadscore-leads-export version 2, not made the champion" in said
+    assert "the champion (version 1) reads other columns (new: region)" in said
+    client = MlflowClient(f"sqlite:///{home / 'mlflow.db'}")
+    assert (
+        str(client.get_model_version_by_alias("leadscore-leads-export", "champion").version) == "1"
+    )
+    # The original file still scores with its champion; the wider one too (extra columns).
+    for path in (leads, wider):
+        out = tmp_path / f"{path.parent.name}.csv"
+        result = _cli(home, "score", "--table", str(path), "--out", str(out))
+        assert result.exit_code == 0, result.output
+        assert pd.read_csv(out)["model_version"].eq(1).all()
+    # The same schema again: compared on held-out ROC AUC, whichever way it goes.
+    result = _cli(home, "train", "--table", str(leads), *args)
+    assert result.exit_code == 0, result.output
+    said = _said(result)
+    assert "version 3," in said and "held-out ROC AUC" in said and "other columns" not in said
+
+
+def test_several_fitting_models_prefer_the_files_own_or_ask(two_tables, tmp_path: Path) -> None:
+    home, leads, _ = two_tables
+    copy = tmp_path / "leads-copy.csv"
+    copy.write_bytes(leads.read_bytes())
+    args = ["--target", "Converted", "--id", "Lead ID", "--out-dir", str(tmp_path / "r")]
+    result = _cli(home, "train", "--table", str(copy), "--name", "q3-leads", *args)
+    assert result.exit_code == 0, result.output
+    assert "registered q3-leads version 1, the first version of q3-leads" in _said(result)
+    out = tmp_path / "s.csv"
+    result = _cli(home, "score", "--table", str(leads), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "models:/leadscore-leads-export@champion" in _said(result)
+    result = _cli(home, "score", "--table", str(copy), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "models:/q3-leads@champion" in _said(result)  # trained on a file of this name
+    other = tmp_path / "other.csv"
+    other.write_bytes(leads.read_bytes())
+    result = _cli(home, "score", "--table", str(other), "--out", str(out))
+    message = " ".join(str(result.exception).split())
+    assert result.exit_code == 1 and "registered models read this file's columns" in message
+    assert "--model models:/leadscore-leads-export@champion" in message
+    assert "--model models:/q3-leads@champion" in message
+    result = _cli(home, "score", "--table", str(other), "--model", "x", "--name", "q3-leads")
+    assert "give one of them" in str(result.exception)

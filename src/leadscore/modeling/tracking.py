@@ -4,9 +4,17 @@ Default tracking URI: ``sqlite:///mlflow.db`` in the project (``MLFLOW_TRACKING_
 it, so a team server works unchanged). A run logs parameters, the data fingerprint, the git
 commit, every metric of every model, the comparison files and the feature catalogue, and the
 LightGBM model as one pyfunc that returns *probabilities* (a plain LightGBM-classifier pyfunc
-would return 0/1 labels). The model is registered as ``leadscore``; the ``champion`` alias moves
-to it when promoted or when it beats the current champion's held-out ROC AUC on the same kind
-of data (never automatically when the leakage audit flagged a column).
+would return 0/1 labels).
+
+One registered model per kind of input: event data registers ``leadscore``; each flat table its
+own, named after the file (``leads-export.csv`` → ``leadscore-leads-export``,
+:func:`table_model_name`) or ``--name``. Each has its own ``champion`` alias, which moves to a
+new version when promoted, or when it beats the champion's held-out ROC AUC on the same
+*target* and the same *schema* (the model's input columns and their types, hashed into the
+``schema_hash`` tag of the run and the version, :func:`model_schema`). Another schema under the
+same name is never promoted automatically, and neither is a run the leakage audit flagged;
+:class:`Registration` says why. Scoring a flat file without ``--model`` picks the champion whose
+columns the file holds (:func:`choose_table_model`).
 
 Nothing of a lead is logged: the input example is one made-up row of the model's input types
 (0, "example", 2000-01-01), parameters and tags hold settings, dates and hashes, and the
@@ -15,18 +23,22 @@ artifacts hold aggregates (metrics, points per bin, column types), never rows.
 Every run also logs a model bundle (artifacts ``bundle/``, see :mod:`leadscore.modeling.bundle`):
 LightGBM's text model and JSON metadata, with the feature settings and points sheet of the run.
 Scoring and ``leadscore export`` load that bundle, never the pickled pyfunc, which stays for
-MLflow's own tools (serving, ``spark_udf``).
+MLflow's own tools (serving, ``spark_udf``). Next to it, ``schema/schema.json`` holds the input
+columns, their types and headers, so scoring can match a file to a model without loading it.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
+import re
 import subprocess
 import tempfile
+import unicodedata
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,11 +53,98 @@ from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES, Comparison
 from leadscore.modeling.train import LightGBMModel
 from leadscore.settings import Settings
 
+#: The registered model of event data (flat tables get one each: :func:`table_model_name`).
 MODEL_NAME = "leadscore"
 CHAMPION = "champion"
 EXPERIMENT = "leadscore"
 #: Where a training run keeps its model bundle among its artifacts.
 BUNDLE_ARTIFACT = "bundle"
+#: Where a training run keeps its input schema (``schema.json``) among its artifacts.
+SCHEMA_ARTIFACT = "schema"
+SCHEMA_FILE = "schema.json"
+#: Names leadscore registers and accepts: no "/", ":" (MLflow) or "@" (the alias in a URI).
+_VALID_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+#: Suffixes stripped from a file name to name its model (the reader's and compressions).
+_FILE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".gz", ".bz2", ".xz", ".zip")
+
+
+def table_model_name(path: str | Path) -> str:
+    """The registered model name for a flat table: ``leadscore-`` and the file's name.
+
+    Lower case ASCII letters, digits, ".", "_" and "-" (accents dropped, anything else a dash),
+    so it is a valid MLflow name and reads the same in a ``models:/NAME@champion`` URI.
+
+    Examples
+    --------
+    >>> table_model_name("exports/leads-export.csv")
+    'leadscore-leads-export'
+    >>> table_model_name("Kontakte März 2025.CSV")
+    'leadscore-kontakte-marz-2025'
+    >>> table_model_name("???.parquet")
+    'leadscore-table'
+    """
+    stem = Path(path).name
+    while Path(stem).suffix.lower() in _FILE_SUFFIXES and Path(stem).stem:
+        stem = Path(stem).stem
+    plain = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9._]+", "-", plain.lower()).strip("-._")[:80].rstrip("-._")
+    return f"{MODEL_NAME}-{slug or 'table'}"
+
+
+def check_model_name(name: str, option: str = "--name") -> str:
+    """``name`` if leadscore can register it and find it again, else a LeadscoreError.
+
+    >>> check_model_name("leadscore-q3")
+    'leadscore-q3'
+    """
+    if not _VALID_NAME.fullmatch(name):
+        raise LeadscoreError(
+            f"{option} {name!r}: a model name holds letters, digits, '.', '_' and '-' (at most "
+            "100, starting with a letter or digit), e.g. leadscore-leads-export."
+        )
+    return name
+
+
+def model_schema(model: LightGBMModel, typer: TableTyper | None = None) -> dict[str, str]:
+    """The model's input: each column it reads and its type.
+
+    Flat tables: the typed columns (``numeric``, ``boolean``, ``date``, ``category``), plus the
+    time column (``time``) when dates need it and the id column (``id``); event data: the
+    features (``numeric`` or ``category``).
+    """
+    if typer is None:
+        return {
+            name: "category" if name in model.categories_ else "numeric" for name in model.features_
+        }
+    schema = dict(typer.kinds_)
+    if typer.time_col and typer.time_col in typer.required_columns():
+        schema[typer.time_col] = "time"
+    if typer.id_col:
+        schema[typer.id_col] = "id"
+    return schema
+
+
+def schema_hash(schema: dict[str, str]) -> str:
+    """A short hash of a schema: the same columns and types, in any order, the same hash.
+
+    >>> schema_hash({"a": "numeric", "b": "category"}) == schema_hash({"b": "category",
+    ...                                                                  "a": "numeric"})
+    True
+    >>> schema_hash({"a": "numeric"}) == schema_hash({"a": "category"})
+    False
+    """
+    text = json.dumps(sorted(schema.items()), ensure_ascii=False)
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+def _target(comparison: Comparison, target: str | None, horizon_days: int | None) -> str:
+    """What the model predicts: the flat table's target column, or conversion within the
+    horizon for event data."""
+    if target is not None:
+        return target
+    if comparison.typer is None:
+        return f"conversion within {horizon_days} days"
+    return ""  # a flat table of a caller that did not say: compared only with the same
 
 
 def tracking_uri() -> str:
@@ -138,6 +237,21 @@ def _input_example(
     return pd.DataFrame({name: _stand_in(table[name], kind) for name, kind in kinds.items()})
 
 
+@dataclass(frozen=True)
+class Registration:
+    """A logged run, the model version it registered, and whether it became the champion.
+
+    ``why`` says so in words, for the user: the first version, a better held-out ROC AUC, or
+    what kept the champion (a leakage flag, another target or schema, a better champion).
+    """
+
+    run_id: str
+    name: str
+    version: str
+    promoted: bool
+    why: str
+
+
 def log_comparison(
     comparison: Comparison,
     table: pd.DataFrame,
@@ -148,23 +262,85 @@ def log_comparison(
     catalogue: pd.DataFrame,
     promote: bool = False,
     settings: Settings | None = None,
+    name: str | None = None,
+    target: str | None = None,
 ) -> tuple[str, str, bool]:
     """Log the comparison as one MLflow run and register the LightGBM model.
 
-    ``settings`` are the feature settings the table was built with (default: the shipped
-    ones); the run's model bundle carries them, and the hand-set points sheet, for scoring.
+    The short form of :func:`register_comparison` (same parameters).
 
     Returns
     -------
     run_id, version, promoted
     """
+    done = register_comparison(
+        comparison,
+        table,
+        fingerprint=fingerprint,
+        horizon_days=horizon_days,
+        files=files,
+        catalogue=catalogue,
+        promote=promote,
+        settings=settings,
+        name=name,
+        target=target,
+    )
+    return done.run_id, done.version, done.promoted
+
+
+def register_comparison(
+    comparison: Comparison,
+    table: pd.DataFrame,
+    *,
+    fingerprint: str,
+    horizon_days: int | None,
+    files: dict[str, Path],
+    catalogue: pd.DataFrame,
+    promote: bool = False,
+    settings: Settings | None = None,
+    name: str | None = None,
+    target: str | None = None,
+) -> Registration:
+    """Log the comparison as one MLflow run, register the LightGBM model, maybe promote it.
+
+    Parameters
+    ----------
+    comparison, table
+        The fitted comparison and the table it was trained on.
+    fingerprint : str
+        Hash of the inputs (files and options) the table was built from.
+    horizon_days : int or None
+        Event data: the label window; flat tables: None.
+    files : dict
+        Report files to log (``reports/``).
+    catalogue : DataFrame
+        The feature catalogue (event data) or the column types (flat tables).
+    promote : bool
+        Make the version the champion whatever it scores (``--promote``).
+    settings : Settings, optional
+        The feature settings the table was built with (default: the shipped ones); the run's
+        model bundle carries them, and the hand-set points sheet, for scoring.
+    name : str, optional
+        The registered model (default: ``leadscore`` for event data, else
+        :func:`table_model_name` of the table's file).
+    target : str, optional
+        What the model predicts (a flat table's target column); versions with another target
+        are never compared. Default for event data: conversion within ``horizon_days``.
+    """
     import mlflow
     from mlflow import MlflowClient
     from mlflow.models import infer_signature
 
+    events = comparison.typer is None
+    if name is None:
+        name = MODEL_NAME if events else table_model_name(comparison.split_params["table"])
+    name = check_model_name(name)
+    model: LightGBMModel = comparison.models["lightgbm"]
+    schema = model_schema(model, comparison.typer)
+    target = _target(comparison, target, horizon_days)
+    mode = "events" if events else "flat_table"
     mlflow.set_tracking_uri(tracking_uri())
     _ensure_experiment()
-    model: LightGBMModel = comparison.models["lightgbm"]
     hand = comparison.models.get("hand_set_points")
     with mlflow.start_run() as run:
         mlflow.log_params(
@@ -178,12 +354,14 @@ def log_comparison(
                 **({"horizon_days": horizon_days} if horizon_days is not None else {}),
             }
         )
+        version_tags = {"mode": mode, "target": target, "schema_hash": schema_hash(schema)}
         mlflow.set_tags(
             {
                 "data_fingerprint": data_fingerprint(fingerprint, table, horizon_days),
                 "inputs_hash": fingerprint,
                 "git_commit": _git_commit(),
-                "mode": "events" if comparison.typer is None else "flat_table",
+                "registered_model": name,
+                **version_tags,
             }
         )
         if comparison.audit is not None:
@@ -191,8 +369,8 @@ def log_comparison(
             mlflow.set_tag("leakage_flagged", ",".join(flagged) or "none")
 
         metrics = {
-            f"{name}.{metric}": float(value)
-            for name, row in comparison.metrics.iterrows()
+            f"{label}.{metric}": float(value)
+            for label, row in comparison.metrics.iterrows()
             for metric, value in row.items()
             if pd.notna(value)
         }
@@ -200,11 +378,16 @@ def log_comparison(
         for path in files.values():
             mlflow.log_artifact(str(path), artifact_path="reports")
         with tempfile.TemporaryDirectory() as tmp:
-            name = "feature_catalogue.csv" if comparison.typer is None else "column_types.csv"
-            catalogue_path = Path(tmp) / name
+            file_name = "feature_catalogue.csv" if events else "column_types.csv"
+            catalogue_path = Path(tmp) / file_name
             # Headers such as "=Lead Source+0" reach it: safe to open in a spreadsheet.
             neutralise_formulas(catalogue).to_csv(catalogue_path, index=False)
             mlflow.log_artifact(str(catalogue_path), artifact_path="reports")
+            schema_path = Path(tmp) / SCHEMA_FILE
+            headers = {c: comparison.typer.header(c) for c in schema} if not events else {}
+            document = {"mode": mode, "target": target, "columns": schema, "headers": headers}
+            schema_path.write_text(json.dumps(document, indent=1, ensure_ascii=False))
+            mlflow.log_artifact(str(schema_path), artifact_path=SCHEMA_ARTIFACT)
         example = _input_example(model, table, comparison.typer)
         pyfunc = _pyfunc_class()(model, comparison.typer, comparison.drift_reference)
         signature = infer_signature(example, pyfunc.predict(None, example))
@@ -218,18 +401,125 @@ def log_comparison(
                 input_example=example,
                 code_paths=[str(Path(__file__).resolve().parents[1])],
                 pip_requirements=_requirements(),
-                registered_model_name=MODEL_NAME,
+                registered_model_name=name,
             )
         version = str(info.registered_model_version)
-        _log_bundle(comparison, version, run.info.run_id, horizon_days, settings)
+        _log_bundle(comparison, version, run.info.run_id, horizon_days, settings, name)
     client = MlflowClient()
-    mode = "events" if comparison.typer is None else "flat_table"
-    leaky = comparison.audit is not None and bool(comparison.audit["flagged"].any())
-    # A model fed a column that gives the outcome away looks best and scores new leads worst.
-    promoted = promote or (not leaky and _beats_champion(client, metrics["lightgbm.roc_auc"], mode))
+    for key, value in version_tags.items():
+        client.set_model_version_tag(name, version, key, value)
+    promoted, why = _promotion(
+        client,
+        name,
+        version,
+        roc_auc=metrics["lightgbm.roc_auc"],
+        tags=version_tags,
+        schema=schema,
+        flagged=_flagged(comparison),
+        promote=promote,
+    )
     if promoted:
-        client.set_registered_model_alias(MODEL_NAME, CHAMPION, version)
-    return run.info.run_id, version, promoted
+        client.set_registered_model_alias(name, CHAMPION, version)
+    return Registration(run.info.run_id, name, version, promoted, why)
+
+
+def _flagged(comparison: Comparison) -> list[str]:
+    if comparison.audit is None:
+        return []
+    return comparison.audit.loc[comparison.audit["flagged"], "feature"].astype(str).tolist()
+
+
+def _promotion(
+    client,
+    name: str,
+    version: str,
+    *,
+    roc_auc: float,
+    tags: dict[str, str],
+    schema: dict[str, str],
+    flagged: list[str],
+    promote: bool,
+) -> tuple[bool, str]:
+    """Whether the new version becomes the champion, and why (one clause, for the user).
+
+    Only versions of the same model, target and schema are compared: their held-out sets and
+    inputs agree, so their ROC AUCs measure the same thing.
+    """
+    from mlflow.exceptions import MlflowException
+
+    if promote:
+        return True, "now the champion (--promote)"
+    if flagged:
+        # A model fed a column that gives the outcome away looks best and scores new leads worst.
+        return False, (
+            f"not made the champion: the leakage audit flagged {', '.join(flagged)} (drop "
+            "them with --drop, or --promote to use this version anyway)"
+        )
+    try:
+        champion = client.get_model_version_by_alias(name, CHAMPION)
+    except MlflowException:
+        if version == "1":
+            return True, f"the first version of {name}, now the champion"
+        return True, f"{name} had no champion yet: now the champion"
+    theirs = client.get_run(champion.run_id).data
+    held = f"the champion (version {champion.version})"
+    if theirs.tags.get("mode", "events") != tags["mode"]:
+        kind = "event data" if tags["mode"] == "flat_table" else "a flat table"
+        return False, (
+            f"not made the champion: {held} was trained on {kind}; --promote to replace it, "
+            "or train under another --name"
+        )
+    if theirs.tags.get("target") != tags["target"]:
+        return False, (
+            f"not made the champion: {held} predicts "
+            f"{theirs.tags.get('target') or 'an unrecorded target'!r}, this version "
+            f"{tags['target']!r}; --promote to replace it, or train under another --name"
+        )
+    if theirs.tags.get("schema_hash") != tags["schema_hash"]:
+        return False, (
+            f"not made the champion: {held} reads other columns "
+            f"({_schema_difference(client, champion.run_id, schema)}), so their ROC AUCs are "
+            "not comparable; --promote to replace it, or train under another --name"
+        )
+    best = theirs.metrics.get("lightgbm.roc_auc", float("-inf"))
+    if roc_auc > best:
+        return True, f"now the champion: held-out ROC AUC {roc_auc:.3f} beats {held}'s {best:.3f}"
+    return False, f"{held} stays: its held-out ROC AUC {best:.3f} is at least this {roc_auc:.3f}"
+
+
+def _schema_difference(client, run_id: str, schema: dict[str, str]) -> str:
+    """What differs between a run's schema and ``schema``: columns added, missing, retyped."""
+    theirs = _run_schema(client, run_id)
+    if theirs is None:
+        return "its columns were not recorded"
+    old = theirs["columns"]
+    parts = []
+    for label, names in (
+        ("new", [c for c in schema if c not in old]),
+        ("no longer", [c for c in old if c not in schema]),
+        ("retyped", [c for c in schema if c in old and old[c] != schema[c]]),
+    ):
+        if names:
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            parts.append(f"{label}: {shown}")
+    return "; ".join(parts) or "the same columns"
+
+
+def _run_schema(client, run_id: str) -> dict | None:
+    """The run's ``schema.json`` (mode, target, columns, headers), or None before schemas."""
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    try:
+        if not client.list_artifacts(run_id, SCHEMA_ARTIFACT):
+            return None
+        with tempfile.TemporaryDirectory() as tmp:
+            path = mlflow.artifacts.download_artifacts(
+                run_id=run_id, artifact_path=f"{SCHEMA_ARTIFACT}/{SCHEMA_FILE}", dst_path=tmp
+            )
+            return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (MlflowException, OSError, ValueError):
+        return None
 
 
 def _log_bundle(
@@ -238,6 +528,7 @@ def _log_bundle(
     run_id: str,
     horizon_days: int | None,
     settings: Settings | None,
+    name: str = MODEL_NAME,
 ) -> None:
     import mlflow
 
@@ -257,7 +548,7 @@ def _log_bundle(
         settings=(settings or load_settings()) if events else None,
         sheet=hand.sheet_ if hand is not None else None,
         horizon_days=horizon_days,
-        name=MODEL_NAME,
+        name=name,
     )
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_bundle(Path(tmp) / BUNDLE_ARTIFACT, loaded)
@@ -294,32 +585,16 @@ def _ensure_experiment() -> None:
     mlflow.set_experiment(EXPERIMENT)
 
 
-def _beats_champion(client, roc_auc: float, mode: str) -> bool:
-    """No champion yet, or a better held-out ROC AUC on the same kind of data.
-
-    A flat-table model and an events model are never compared automatically: their held-out
-    sets differ, so only ``--promote`` replaces a champion of the other kind.
-    """
-    from mlflow.exceptions import MlflowException
-
-    try:
-        champion = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
-    except MlflowException:
-        return True  # no champion yet
-    run = client.get_run(champion.run_id)
-    if run.data.tags.get("mode", "events") != mode:
-        return False
-    return roc_auc > run.data.metrics.get("lightgbm.roc_auc", float("-inf"))
-
-
 def _requirements() -> list[str]:
     from importlib.metadata import version
 
     return [f"{p}=={version(p)}" for p in ("lightgbm", "pandas", "numpy", "scikit-learn", "mlflow")]
 
 
-def export_champion(out_dir: str | Path) -> Path:
+def export_champion(out_dir: str | Path, name: str = MODEL_NAME) -> Path:
     """Write the champion's model bundle to ``out_dir`` (LightGBM's text model, JSON, manifest).
+
+    ``name`` is the registered model (default: the event-data model ``leadscore``).
 
     ``out_dir`` must be new, empty or an earlier export. Only the bundle's own files are
     replaced (an earlier export's other files and subfolders stay), and only after the new
@@ -341,7 +616,7 @@ def export_champion(out_dir: str | Path) -> Path:
 
     out_dir = Path(out_dir)
     owned = _owned_by_export(out_dir)
-    loaded = load_model(f"models:/{MODEL_NAME}@{CHAMPION}")
+    loaded = load_model(f"models:/{check_model_name(name)}@{CHAMPION}")
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.export-", dir=out_dir.parent))
     try:
@@ -394,9 +669,9 @@ class TrainingRun:
     ranking: pd.DataFrame
 
 
-def find_run(run_id: str | None = None):
-    """The MLflow run ``run_id``, or the champion's, and its registered version ("-" if not
-    looked up through the registry)."""
+def find_run(run_id: str | None = None, name: str = MODEL_NAME):
+    """The MLflow run ``run_id``, or the champion's of model ``name``, and its registered
+    version ("-" if not looked up through the registry)."""
     import mlflow
     from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
@@ -406,19 +681,19 @@ def find_run(run_id: str | None = None):
     version = "-"
     try:
         if run_id is None:
-            champion = client.get_model_version_by_alias(MODEL_NAME, CHAMPION)
+            champion = client.get_model_version_by_alias(name, CHAMPION)
             run_id, version = champion.run_id, str(champion.version)
         return client.get_run(run_id), version
     except MlflowException:
-        what = f"run {run_id}" if run_id else f"a '{CHAMPION}' of model '{MODEL_NAME}'"
+        what = f"run {run_id}" if run_id else f"a '{CHAMPION}' of model '{name}'"
         raise LeadscoreError(
             f"no {what} in {tracking_uri()}: train first ('leadscore train') or pass --run."
         ) from None
 
 
-def training_run(run_id: str | None = None) -> TrainingRun:
-    """The run's time split and held-out metrics (default: the champion's run)."""
-    run, _ = find_run(run_id)
+def training_run(run_id: str | None = None, name: str = MODEL_NAME) -> TrainingRun:
+    """The run's time split and held-out metrics (default: the run of ``name``'s champion)."""
+    run, _ = find_run(run_id, name)
     run_id = run.info.run_id
     params, tags = run.data.params, run.data.tags
     if tags.get("mode", "events") != "events" or "test_cutoff" not in params:
@@ -451,10 +726,124 @@ def _utc_day(value: str) -> pd.Timestamp:
     return pd.Timestamp(value, tz="UTC")
 
 
-def set_champion(version: str) -> None:
-    """Point the ``champion`` alias at a registered version (what ``--promote`` does)."""
+def set_champion(version: str, name: str = MODEL_NAME) -> None:
+    """Point model ``name``'s ``champion`` alias at a version (what ``--promote`` does)."""
     import mlflow
     from mlflow import MlflowClient
 
     mlflow.set_tracking_uri(tracking_uri())
-    MlflowClient().set_registered_model_alias(MODEL_NAME, CHAMPION, str(version))
+    MlflowClient().set_registered_model_alias(name, CHAMPION, str(version))
+
+
+@dataclass(frozen=True)
+class TableModel:
+    """A flat-table model's champion: what scoring needs to match it to a file."""
+
+    name: str
+    version: str
+    table: str  # the file name it was trained on
+    columns: dict[str, str]  # column → header, every column scoring reads
+
+    @property
+    def uri(self) -> str:
+        return f"models:/{self.name}@{CHAMPION}"
+
+    def missing(self, columns: Iterable[str]) -> list[str]:
+        """The headers of the columns it reads that ``columns`` lacks."""
+        given = set(columns)
+        return [header for column, header in self.columns.items() if column not in given]
+
+
+def table_models() -> list[TableModel]:
+    """The champions of the registered flat-table models, by name.
+
+    Their columns come from the run's ``schema.json``; a run from before schemas is read from
+    its model bundle.
+    """
+    import mlflow
+    from mlflow import MlflowClient
+
+    from leadscore.modeling.predict import load_model
+
+    mlflow.set_tracking_uri(tracking_uri())
+    client = MlflowClient()
+    found, token = [], None
+    while True:
+        page = client.search_registered_models(max_results=100, page_token=token)
+        found += [m for m in page if CHAMPION in (m.aliases or {})]
+        token = page.token
+        if not token:
+            break
+    models = []
+    for registered in sorted(found, key=lambda m: m.name):
+        version = str(registered.aliases[CHAMPION])
+        run = client.get_run(client.get_model_version(registered.name, version).run_id)
+        if run.data.tags.get("mode", "events") != "flat_table":
+            continue  # event data never scores a flat table
+        schema = _run_schema(client, run.info.run_id)
+        if schema is not None:
+            headers = schema.get("headers", {})
+            columns = {c: headers.get(c, c) for c in schema["columns"]}
+        else:
+            typer = load_model(f"models:/{registered.name}@{CHAMPION}").typer
+            needed = [*typer.required_columns(), *([typer.id_col] if typer.id_col else [])]
+            columns = {c: typer.header(c) for c in needed}
+        table = run.data.params.get("table", "")
+        models.append(TableModel(registered.name, version, table, columns))
+    return models
+
+
+def choose_table_model(path: str | Path) -> str:
+    """The ``models:/NAME@champion`` URI of the flat-table model to score ``path`` with.
+
+    The champion whose columns the file holds (every column it reads; extra columns are
+    fine). When several do, the one trained on a file of this name (its model name, or the
+    file name recorded with the run).
+
+    Raises
+    ------
+    LeadscoreError
+        When no model reads the file's columns (naming, for the closest models, the columns
+        the file lacks) or several do (naming the ``--model`` values to choose from).
+    """
+    from leadscore.readers import iter_table_batches
+
+    path = Path(path)
+    if not path.is_file():
+        raise LeadscoreError(f"{path}: no such file.")
+    columns = list(next(iter(iter_table_batches(path, batch_rows=1))).frame.columns)
+    models = table_models()
+    train = f"leadscore train --table {path} --target COLUMN"
+    if not models:
+        raise LeadscoreError(
+            f"no model trained on a flat table in {tracking_uri()}: train one first ({train}) "
+            "or pass --model."
+        )
+    fitting = [m for m in models if not m.missing(columns)]
+    if len(fitting) > 1:
+        own = [m for m in fitting if m.name == table_model_name(path)]
+        own = own or [m for m in fitting if m.table == path.name]
+        fitting = own if len(own) == 1 else fitting
+    if len(fitting) == 1:
+        return fitting[0].uri
+    if fitting:
+        listed = "; ".join(f"--model {m.uri} (trained on {m.table or 'a table'})" for m in fitting)
+        raise LeadscoreError(
+            f"{path}: {len(fitting)} registered models read this file's columns; choose one: "
+            f"{listed} (or --name NAME)."
+        )
+    closest = sorted(models, key=lambda m: len(m.missing(columns)))[:3]
+    lacking = "; ".join(
+        f"{m.name} (trained on {m.table or 'a table'}) needs {_quoted(m.missing(columns))}"
+        for m in closest
+    )
+    raise LeadscoreError(
+        f"{path}: no registered model reads this file's columns, the file lacks some of each: "
+        f"{lacking}. Train a model for it ({train}), or pass --model to name one."
+    )
+
+
+def _quoted(headers: list[str], shown: int = 5) -> str:
+    """'A', 'B' and 3 more"""
+    text = ", ".join(f"'{h}'" for h in headers[:shown])
+    return text + (f" and {len(headers) - shown} more" if len(headers) > shown else "")
