@@ -16,6 +16,17 @@ from leadscore.modeling.train import LightGBMModel
 ESTIMATORS = [Binner(), BinningScorecard(), LightGBMModel(n_estimators=50)]
 
 
-@parametrize_with_checks(ESTIMATORS)
+def _expected_failures(estimator) -> dict[str, str]:
+    if isinstance(estimator, LightGBMModel):
+        return {
+            "check_sample_weight_equivalence_on_dense_data": (
+                "a weight of 2 is not a repeated row for LightGBM: its leaf minimums count rows "
+                "and its held-out share for early stopping is drawn from rows"
+            )
+        }
+    return {}
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=_expected_failures)
 def test_sklearn_conventions(estimator, check) -> None:
     check(estimator)

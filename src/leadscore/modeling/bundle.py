@@ -169,6 +169,10 @@ def _known(classes: dict[str, type], name: str) -> type:
     return classes[name]
 
 
+#: A model from before refits (trained on the training rows only) has no recency half-life.
+_NOT_REFIT = "not refit"
+
+
 def _model_state(model: LightGBMModel) -> dict[str, Any]:
     return {
         "params": model.get_params(),
@@ -177,6 +181,7 @@ def _model_state(model: LightGBMModel) -> dict[str, Any]:
         "classes": model.classes_,
         "best_iteration": model.best_iteration_,
         "valid_log_loss": getattr(model, "valid_log_loss_", None),
+        "recency_half_life": getattr(model, "recency_half_life_", _NOT_REFIT),
         "feature_names_in": getattr(model, "feature_names_in_", None),
         "calibrator": model.calibrator_,
     }
@@ -190,6 +195,8 @@ def _restore_model(state: dict[str, Any], trees: str) -> LightGBMModel:
     model.best_iteration_ = int(state["best_iteration"])
     if state["valid_log_loss"] is not None:
         model.valid_log_loss_ = state["valid_log_loss"]
+    if state.get("recency_half_life", _NOT_REFIT) != _NOT_REFIT:  # refit on every labelled row
+        model.recency_half_life_ = state["recency_half_life"]
     if state["feature_names_in"] is not None:
         model.feature_names_in_ = state["feature_names_in"]
         model.n_features_in_ = len(state["feature_names_in"])

@@ -1,11 +1,21 @@
 """Hand-set points, learned points and LightGBM on the same held-out leads, in one table.
 
-All three use the same time split (:func:`leadscore.modeling.train.time_split`):
+All three use the same time split (:func:`leadscore.modeling.train.time_split`), and are fitted
+three times, the way a careful data scientist does it on data that drifts:
 
-- the hand-set sheet's points are fixed; only its calibration is fitted, on the validation
-  cutoff (the same held-out data LightGBM is calibrated on);
-- learned points are fitted on the training cutoffs;
-- LightGBM is trained on the training cutoffs, early-stopped and calibrated on validation.
+1. settings are chosen on the validation rows: LightGBM learns from the training rows, stops
+   early and is calibrated on validation, with and without weights for recent rows
+   (:func:`leadscore.modeling.train.fit_newest`); the hand-set sheet's points are fixed and only
+   its calibration is fitted, on validation;
+2. the test metrics come from models refit on training + validation rows with those settings
+   (learned points too), so the test measures what the newest data teaches;
+3. the registered models are refit on every labelled row, the newest (test) rows included:
+   scores for new leads come from the freshest labels there are. ``fitted_rows`` and the MLflow
+   parameters say which rows each fit saw.
+
+Next to the models, the metrics show the log loss of a constant (the base rate of the rows the
+tested models saw): a model whose log loss is not below it predicts worse than no model. When
+the base rate or the top features drift between the parts of the split, ``warnings`` says so.
 
 Precision and recall "at the MQL threshold" compare what sales would receive: the hand-set and
 learned sheets hand over the leads at or above the sheet's threshold; LightGBM hands over the
@@ -25,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
+from sklearn.metrics import log_loss
 
 from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError
@@ -34,7 +45,15 @@ from leadscore.modeling.evaluate import evaluate, grade_table, top_k
 from leadscore.modeling.leakage import DEFAULT_THRESHOLD, leakage_audit
 from leadscore.modeling.points import PointsModel, PointsSheet
 from leadscore.modeling.scorecard import BinningScorecard, LearnedPointsModel
-from leadscore.modeling.train import LightGBMModel, TimeSplit, split_table, time_split
+from leadscore.modeling.train import (
+    LightGBMModel,
+    TimeSplit,
+    fit_newest,
+    split_masks,
+    split_table,
+    time_split,
+    tune_lightgbm,
+)
 
 MODEL_NAMES = ("hand_set_points", "learned_points", "lightgbm")
 #: How the models are called in tables and figures.
@@ -71,6 +90,13 @@ class Comparison:
     shap_importance: pd.Series | None = None
     #: Distribution of the top features on the training rows, for drift checks when scoring.
     drift_reference: DriftReference | None = None
+    #: The models measured on the test rows (refit on train + validation); ``models`` are
+    #: refit on every labelled row and are the ones registered.
+    tested_models: dict[str, object] = field(default_factory=dict)
+    #: What each model learnt from, for people and MLflow (see :func:`fitted_rows`).
+    fitted_rows: dict[str, str] = field(default_factory=dict)
+    #: Drift between the parts of the split (base rate, top features), for people.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def held_out(self) -> str:
@@ -115,6 +141,68 @@ def _metrics(
     return metrics
 
 
+#: Ratio of the highest to the lowest base rate of the split's parts from which it is a drift.
+BASE_RATE_RATIO = 1.5
+
+
+def split_warnings(labels: dict[str, np.ndarray], drift: pd.DataFrame | None = None) -> list[str]:
+    """Warnings for people when the base rate or the top features drift across the split.
+
+    ``labels`` holds the 0/1 labels of each part, oldest first; ``drift`` is a
+    :meth:`DriftReference.compare` of the test rows against the rows the tested model saw.
+    A base rate drifts when the highest part's rate is :data:`BASE_RATE_RATIO` times the
+    lowest's and the oldest and newest parts differ beyond chance (|z| ≥ 3).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> parts = {"training": rng.random(3000) < 0.05, "test": rng.random(1000) < 0.3}
+    >>> split_warnings(parts)[0][:60]
+    'The conversion rate drifts: training 5.3 %, test 30.4 %. The'
+    """
+    out = []
+    rates = {name: float(np.mean(y)) for name, y in labels.items()}
+    oldest, newest = labels[next(iter(labels))], labels[list(labels)[-1]]
+    pooled = np.concatenate([oldest, newest]).mean()
+    spread = np.sqrt(pooled * (1 - pooled) * (1 / len(oldest) + 1 / len(newest)))
+    z = abs(np.mean(newest) - np.mean(oldest)) / spread if spread > 0 else 0.0
+    low, high = min(rates.values()), max(rates.values())
+    if z >= 3 and high >= BASE_RATE_RATIO * max(low, 1e-9):
+        shown = ", ".join(f"{name} {rate:.1%}".replace("%", " %") for name, rate in rates.items())
+        out.append(
+            f"The conversion rate drifts: {shown}. The registered model learns from every "
+            "labelled row, newest included, and its probabilities follow the newest rows; "
+            "check the test metrics against the constant's log loss."
+        )
+    if drift is not None:
+        shifted = drift.loc[drift["status"] == "major shift", "feature"].tolist()
+        if shifted:
+            out.append(
+                f"Top features shift between the training and the test rows (PSI ≥ 0.25): "
+                f"{', '.join(shifted)}. What the model learnt from older rows may not hold."
+            )
+    return out
+
+
+def _fitted_rows(parts: dict[str, int], until: dict[str, str]) -> dict[str, str]:
+    """Which rows each fit of a run saw, in words (MLflow parameters and the description)."""
+    train, valid, test = parts["train"], parts["valid"], parts["test"]
+    return {
+        "selection_rows": f"training ({train:,} rows{until.get('train', '')}): trees, "
+        "calibration and recency weights chosen on validation",
+        "tested_rows": f"training + validation ({train + valid:,} rows"
+        f"{until.get('valid', '')}): measured on test",
+        "registered_rows": f"every labelled row ({train + valid + test:,}"
+        f"{until.get('test', '')}): the registered model",
+    }
+
+
+def _constant_log_loss(labels: np.ndarray, seen: np.ndarray) -> float:
+    """Log loss on ``labels`` of always predicting the base rate of the rows ``seen``."""
+    rate = float(np.clip(np.mean(seen), 1e-6, 1 - 1e-6))
+    return float(log_loss(labels, np.full(len(labels), rate), labels=[0, 1]))
+
+
 def compare_models(
     table: pd.DataFrame,
     horizon_days: int,
@@ -149,11 +237,20 @@ def compare_models(
     """
     split = time_split(table["cutoff"].unique(), horizon_days)
     train, valid, test = split_table(table, split)
+    labelled = pd.concat([train, valid, test], ignore_index=True)
+    y = labelled["label"].to_numpy()
+    parts = split_masks(labelled["cutoff"], split)
+    seen = labelled[parts[0] | parts[1]]
     hand = PointsModel(sheet).fit(valid, valid["label"])
-    learned = LearnedPointsModel(hand.sheet_).fit(train, train["label"])
-    booster = (clone(lightgbm) if lightgbm is not None else LightGBMModel()).fit(
-        train, train["label"], X_valid=valid, y_valid=valid["label"]
+    learned = LearnedPointsModel(hand.sheet_).fit(seen, seen["label"])
+    fits = fit_newest(
+        clone(lightgbm) if lightgbm is not None else LightGBMModel(),
+        labelled,
+        y,
+        parts,
+        labelled["cutoff"],
     )
+    booster = fits.tested
     labels = test["label"].to_numpy()
     truth = None
     if oracle is not None:
@@ -172,32 +269,56 @@ def compare_models(
         "lightgbm": top_k(probabilities["lightgbm"], n_mql),
     }
     metrics = _metrics(labels, probabilities, selected, truth)
+    metrics["constant_log_loss"] = _constant_log_loss(labels, seen["label"].to_numpy())
     test_scores = test[["lead_id", "cutoff", "label"]].assign(
         **{f"p_{name}": p for name, p in probabilities.items()},
         points=hand_scores["points"].to_numpy(),
         grade=hand_scores["grade"].to_numpy(),
     )
-    shap_importance, drift_reference = _explanations(booster, train, test, families)
+    shap_importance, reference = _explanations(booster, seen, test, families)
     dates = {
         "train_cutoffs": ",".join(f"{c:%Y-%m-%d}" for c in split.train),
         "valid_cutoff": f"{split.valid:%Y-%m-%d}",
         "test_cutoff": f"{split.test:%Y-%m-%d}",
     }
+    until = {
+        "train": f", cutoffs to {split.train[-1]:%Y-%m-%d}",
+        "valid": f", cutoffs to {split.valid:%Y-%m-%d}",
+        "test": f", cutoffs to {split.test:%Y-%m-%d}",
+    }
+    fitted = _fitted_rows({"train": len(train), "valid": len(valid), "test": len(test)}, until)
+    final_hand = PointsModel(hand.sheet_).fit(test, labels)
     return Comparison(
-        models={"hand_set_points": hand, "learned_points": learned, "lightgbm": booster},
+        models={
+            "hand_set_points": final_hand,
+            "learned_points": LearnedPointsModel(hand.sheet_).fit(labelled, y),
+            "lightgbm": fits.final,
+        },
         metrics=metrics,
         grades=grade_table(labels, hand_scores["grade"].to_numpy()),
-        points_sheet=learned.points_sheet(train, train["label"]),
+        points_sheet=learned.points_sheet(seen, seen["label"]),
         test_scores=test_scores.reset_index(drop=True),
-        n_train=len(train),
+        n_train=len(seen),
         description=(
             f"Train {split.train[0]:%Y-%m-%d}..{split.train[-1]:%Y-%m-%d}, validation "
-            f"{split.valid:%Y-%m-%d}, test {split.test:%Y-%m-%d} ({len(test):,} leads)."
+            f"{split.valid:%Y-%m-%d}, test {split.test:%Y-%m-%d} ({len(test):,} leads); "
+            f"measured with models refit on train + validation, registered refit on all "
+            f"{len(labelled):,} labelled rows."
         ),
-        split_params=dates,
+        split_params={**dates, "recency_half_life_days": _days(fits.half_life_days), **fitted},
         split=split,
         shap_importance=shap_importance,
-        drift_reference=drift_reference,
+        drift_reference=DriftReference.fit(labelled, list(reference.shares)),
+        tested_models={"hand_set_points": hand, "learned_points": learned, "lightgbm": booster},
+        fitted_rows=fitted,
+        warnings=split_warnings(
+            {
+                "training": train["label"].to_numpy(),
+                "validation": valid["label"].to_numpy(),
+                "test": labels,
+            },
+            reference.compare(test),
+        ),
     )
 
 
@@ -208,6 +329,7 @@ def compare_flat(
     lightgbm: LightGBMModel | None = None,
     seed: int = 0,
     leakage_threshold: float = DEFAULT_THRESHOLD,
+    tune: bool = False,
 ) -> Comparison:
     """Train and evaluate on one flat export (``leadscore train --table``).
 
@@ -224,6 +346,9 @@ def compare_flat(
         Seed of the stratified split (tables without a time column).
     leakage_threshold : float
         Single-column held-out ROC AUC from which a column is flagged as a likely leak.
+    tune : bool
+        Search LightGBM's parameters on the validation rows first
+        (:func:`leadscore.modeling.train.tune_lightgbm`).
 
     Returns
     -------
@@ -243,6 +368,9 @@ def compare_flat(
         id_col=table.id_col,
         headers=table.headers,
         keep=table.kept,
+        types=table.types or None,  # the user's corrections (--types)
+        number_formats=table.number_formats or None,
+        target=table.target,
     ).fit(table.frame.iloc[split.train])
     if not typer.kinds_:
         reasons = "; ".join(f"'{typer.header(n)}': {why}" for n, why in typer.dropped_.items())
@@ -261,7 +389,9 @@ def compare_flat(
         valid.rename(columns=typer.columns_),
         y_valid,
         threshold=leakage_threshold,
+        headers={column: typer.header(column) for column in typer.columns_.values()},
     )
+    tested: dict[str, object] = {}
     models: dict[str, object] = {}
     probabilities: dict[str, np.ndarray] = {}
     selected: dict[str, np.ndarray] = {}
@@ -271,7 +401,9 @@ def compare_flat(
     if sheet is not None:
         hand = PointsModel(sheet).fit(valid, y_valid)
         hand_scores = hand.score_frame(test)
-        models["hand_set_points"] = hand
+        tested["hand_set_points"] = hand
+        # Its points are fixed: only the calibration learns, from the newest labelled rows.
+        models["hand_set_points"] = PointsModel(hand.sheet_).fit(test, labels)
         probabilities["hand_set_points"] = hand.predict_proba(test)[:, 1]
         selected["hand_set_points"] = hand_scores["is_mql"].to_numpy()
         n_selected = int(selected["hand_set_points"].sum())
@@ -280,14 +412,21 @@ def compare_flat(
             "points": hand_scores["points"].to_numpy(),
             "grade": hand_scores["grade"].to_numpy(),
         }
-    card = BinningScorecard().fit(train, y_train)
-    booster = (clone(lightgbm) if lightgbm is not None else LightGBMModel()).fit(
-        train, y_train, X_valid=valid, y_valid=y_valid
+    if tune:
+        search = tune_lightgbm(train, y_train, valid, y_valid, random_state=seed)
+        lightgbm = search.best_model
+    parts = (split.train, split.valid, split.test)
+    fits = fit_newest(
+        clone(lightgbm) if lightgbm is not None else LightGBMModel(), X, y, parts, table.times
     )
-    models |= {"learned_points": card, "lightgbm": booster}
-    shap_importance, drift_reference = _explanations(booster, train, test, None)
+    seen = np.sort(np.concatenate([split.train, split.valid]))
+    tested["learned_points"] = BinningScorecard().fit(X.iloc[seen], y[seen])
+    tested["lightgbm"] = fits.tested
+    models["learned_points"] = BinningScorecard().fit(X, y)
+    models["lightgbm"] = fits.final
+    shap_importance, reference = _explanations(fits.tested, X.iloc[seen], test, None)
     for name in ("learned_points", "lightgbm"):
-        probabilities[name] = models[name].predict_proba(test)[:, 1]
+        probabilities[name] = tested[name].predict_proba(test)[:, 1]
         selected[name] = top_k(probabilities[name], n_selected)
     ids = (
         table.ids.iloc[split.test].to_numpy()
@@ -302,22 +441,48 @@ def compare_flat(
             **extra,
         }
     )
+    metrics = _metrics(labels, probabilities, selected)
+    metrics["constant_log_loss"] = _constant_log_loss(labels, y[seen])
+    until = {}
+    if table.times is not None:
+        times = table.times.to_numpy()
+        until = {
+            part: f", to {pd.Timestamp(times[rows].max()):%Y-%m-%d}"
+            for part, rows in zip(("train", "valid", "test"), parts, strict=True)
+        }
+    fitted = _fitted_rows({"train": len(train), "valid": len(valid), "test": len(test)}, until)
+    card = models["learned_points"]
     return Comparison(
         models=models,
-        metrics=_metrics(labels, probabilities, selected),
+        metrics=metrics,
         grades=grades,
         points_sheet=card.points_table_.assign(
             feature=card.points_table_["feature"].map(typer.columns_).map(typer.header)
         ),
         test_scores=test_scores,
-        n_train=len(train),
+        n_train=len(seen),
         description=f"{table.path.name}: {split.description}.",
-        split_params={"split": split.description, "table": table.path.name},
+        split_params={
+            "split": split.description,
+            "table": table.path.name,
+            "recency_half_life_days": _days(fits.half_life_days),
+            **fitted,
+        },
         audit=audit,
         typer=typer,
         shap_importance=shap_importance,
-        drift_reference=drift_reference,
+        drift_reference=DriftReference.fit(X, list(reference.shares)),
+        tested_models=tested,
+        fitted_rows=fitted,
+        warnings=split_warnings(
+            {"training": y_train, "validation": y_valid, "test": labels},
+            reference.compare(test),
+        ),
     )
+
+
+def _days(half_life: float | None) -> str:
+    return "none" if half_life is None else f"{half_life:.0f}"
 
 
 #: Names of the models in the metrics file.
@@ -333,17 +498,24 @@ def metrics_json(comparison: Comparison, mlflow_run_id: str | None = None) -> di
     metrics = comparison.metrics
     models = {
         _JSON_NAMES[name]: {
-            k: float(v) for k, v in row.items() if k != "oracle_roc_auc" and pd.notna(v)
+            k: float(v)
+            for k, v in row.items()
+            if k not in ("oracle_roc_auc", "constant_log_loss") and pd.notna(v)
         }
         for name, row in metrics.iterrows()
     }
     oracle = None
     if "oracle_roc_auc" in metrics.columns:
         oracle = {"roc_auc": float(metrics["oracle_roc_auc"].iloc[0])}
+    constant = None
+    if "constant_log_loss" in metrics.columns:
+        constant = {"log_loss": float(metrics["constant_log_loss"].iloc[0])}
     n_test = len(comparison.test_scores)
     out = {
         "models": models,
         "oracle": oracle,
+        "constant": constant,
+        "fitted_rows": comparison.fitted_rows,
         "n_train": int(comparison.n_train),
         "n_test": n_test,
         "mlflow_run_id": mlflow_run_id,

@@ -25,6 +25,7 @@ METRIC_TITLES = {
     "roc_auc": "ROC AUC",
     "pr_auc": "PR AUC",
     "log_loss": "log loss",
+    "constant_log_loss": "log loss of a constant (base rate)",
     "brier": "Brier score",
     "ece": "calibration error (ECE)",
     "capture_at_10pct": "conversions in top 10 %",

@@ -3,8 +3,9 @@
 For a training run (by default the champion's), on the run's own time split:
 
 - the points sheet: each rule's hand-set and learned points, their difference, the leads it
-  applies to and their conversion rate (the learned sheet is refitted on the run's training
-  cutoffs: the fit is deterministic, so these are the run's learned points);
+  applies to and their conversion rate (the learned sheet is refitted on the run's training and
+  validation cutoffs, as the run measured it: the fit is deterministic, so these are the run's
+  learned points);
 - each rule's SHAP importance in the LightGBM model: the mean absolute contribution of the
   features the rule reads, on the held-out leads;
 - *what if*: how many MQLs each sheet would have produced on the held-out leads at the same
@@ -34,7 +35,13 @@ from leadscore.explain import contributions
 from leadscore.modeling.evaluate import grade_table, top_k
 from leadscore.modeling.points import PointsModel, PointsSheet
 from leadscore.modeling.scorecard import LearnedPointsModel
-from leadscore.modeling.train import LightGBMModel, TimeSplit, split_table
+from leadscore.modeling.train import (
+    LightGBMModel,
+    TimeSplit,
+    model_for_test,
+    split_masks,
+    split_table,
+)
 
 
 @dataclass
@@ -97,9 +104,14 @@ def compare_points(
         The hand-set sheet (default: the shipped one).
     """
     train, valid, test = split_table(table, split)
+    labelled = pd.concat([train, valid, test], ignore_index=True)
+    parts = split_masks(labelled["cutoff"], split)
+    # The run measured models refit on train + validation; its registered one saw the test too.
+    model = model_for_test(model, labelled, labelled["label"], parts, labelled["cutoff"])
+    seen = labelled[parts[0] | parts[1]]
     hand = PointsModel(sheet).fit(valid, valid["label"])
-    learned = LearnedPointsModel(hand.sheet_).fit(train, train["label"])
-    points_sheet = learned.points_sheet(train, train["label"])
+    learned = LearnedPointsModel(hand.sheet_).fit(seen, seen["label"])
+    points_sheet = learned.points_sheet(seen, seen["label"])
     importance = rule_importance(model, test, hand.sheet_)
     points_sheet["shap_importance"] = points_sheet["rule"].map(importance).round(4)
     labels = test["label"].to_numpy()

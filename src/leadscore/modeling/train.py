@@ -28,11 +28,13 @@ from dataclasses import dataclass
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator, ClassifierMixin
+from scipy.optimize import brentq
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import log_loss
 from sklearn.model_selection import train_test_split
 from sklearn.utils import Tags
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
 from leadscore.errors import LeadscoreError
 from leadscore.modeling.binning import as_frame, binary_tags, check_binary_target, check_table
@@ -80,6 +82,15 @@ def split_table(table: pd.DataFrame, split: TimeSplit) -> tuple[pd.DataFrame, ..
         table[cutoff.isin(split.train)],
         table[cutoff == split.valid],
         table[cutoff == split.test],
+    )
+
+
+def split_masks(cutoff: pd.Series, split: TimeSplit) -> tuple[np.ndarray, ...]:
+    """Boolean masks of the rows of the train, validation and test cutoffs."""
+    return (
+        cutoff.isin(split.train).to_numpy(),
+        (cutoff == split.valid).to_numpy(),
+        (cutoff == split.test).to_numpy(),
     )
 
 
@@ -162,51 +173,44 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
         return out
 
     def fit(
-        self, X: pd.DataFrame, y, *, X_valid: pd.DataFrame | None = None, y_valid=None
+        self,
+        X: pd.DataFrame,
+        y,
+        *,
+        X_valid: pd.DataFrame | None = None,
+        y_valid=None,
+        sample_weight=None,
     ) -> LightGBMModel:
         """Train with early stopping on ``X_valid`` and calibrate on it.
 
         Without ``X_valid``, a stratified ``validation_fraction`` of the rows is held out (for
         tables without time; event tables should pass their validation period).
+        ``sample_weight`` weighs the training rows (e.g. :func:`recency_weights`).
         """
         X = check_table(self, X, reset=True)
         self.classes_, y = check_binary_target(y)
+        weights = _checked_weights(sample_weight, len(X))
         if X_valid is None:
-            X, X_valid, y, y_valid = train_test_split(
-                X,
-                y,
+            positions = np.arange(len(X))
+            fit_rows, valid_rows = train_test_split(
+                positions,
                 test_size=self.validation_fraction,
                 stratify=y,
                 random_state=self.random_state,
             )
+            X, X_valid = X.iloc[fit_rows], X.iloc[valid_rows]
+            y, y_valid = y[fit_rows], y[valid_rows]
+            weights = None if weights is None else weights[fit_rows]
         else:
             X_valid = as_frame(X_valid)
             y_valid = (column_or_1d(y_valid) == self.classes_[1]).astype(int)
-        self.features_ = [c for c in X.columns if c not in NON_FEATURES]
-        self.categories_ = {
-            c: sorted(X[c].dropna().astype(str).unique())
-            for c in self.features_
-            if not pd.api.types.is_numeric_dtype(X[c])
-        }
+        self._learn_vocabulary(X)
         train, valid = self.encode(X), self.encode(X_valid)
-        classifier = lgb.LGBMClassifier(
-            n_estimators=self.n_estimators,
-            learning_rate=self.learning_rate,
-            num_leaves=self.num_leaves,
-            max_depth=self.max_depth,
-            min_child_samples=self.min_child_samples,
-            colsample_bytree=self.colsample_bytree,
-            subsample_freq=0,
-            reg_lambda=self.reg_lambda,
-            random_state=self.random_state,
-            deterministic=True,
-            force_col_wise=True,
-            n_jobs=self.n_jobs,
-            verbose=-1,
-        )
+        classifier = self._classifier(self.n_estimators)
         classifier.fit(
             train,
             np.asarray(y),
+            sample_weight=weights,
             eval_X=valid,
             eval_y=np.asarray(y_valid),
             eval_metric="binary_logloss",
@@ -221,6 +225,62 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
             raw.reshape(-1, 1), np.asarray(y_valid)
         )
         return self
+
+    def refit(self, X: pd.DataFrame, y, *, sample_weight=None, newest=None) -> LightGBMModel:
+        """The same model learnt again on more rows (e.g. train + validation), as a new model.
+
+        The number of trees and the calibration's slope are the ones chosen on the validation
+        rows by :meth:`fit`; no rows are left to stop or calibrate on, so the calibration's
+        level is set on the ``newest`` rows (a boolean mask; default all): their mean
+        probability equals their conversion rate. Only the level is fitted in sample, and it
+        follows a base rate that drifts.
+        """
+        check_is_fitted(self, "booster_")
+        model = clone(self)
+        X = check_table(model, X, reset=True)
+        model.classes_, y = check_binary_target(y)
+        model._learn_vocabulary(X)
+        encoded = model.encode(X)
+        classifier = model._classifier(self.best_iteration_)
+        classifier.fit(
+            encoded,
+            y,
+            sample_weight=_checked_weights(sample_weight, len(X)),
+            categorical_feature=list(model.categories_),
+        )
+        model.booster_ = classifier.booster_
+        model.best_iteration_ = self.best_iteration_
+        model.valid_log_loss_ = self.valid_log_loss_  # of the settings, chosen on validation
+        newest = np.ones(len(y), dtype=bool) if newest is None else np.asarray(newest, bool)
+        raw = model.booster_.predict(encoded[newest], raw_score=True)
+        slope = float(self.calibrator_.coef_[0, 0])
+        model.calibrator_ = _platt(slope, _level(slope * raw, y[newest].mean()))
+        return model
+
+    def _learn_vocabulary(self, X: pd.DataFrame) -> None:
+        self.features_ = [c for c in X.columns if c not in NON_FEATURES]
+        self.categories_ = {
+            c: sorted(X[c].dropna().astype(str).unique())
+            for c in self.features_
+            if not pd.api.types.is_numeric_dtype(X[c])
+        }
+
+    def _classifier(self, n_estimators: int) -> lgb.LGBMClassifier:
+        return lgb.LGBMClassifier(
+            n_estimators=n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            max_depth=self.max_depth,
+            min_child_samples=self.min_child_samples,
+            colsample_bytree=self.colsample_bytree,
+            subsample_freq=0,
+            reg_lambda=self.reg_lambda,
+            random_state=self.random_state,
+            deterministic=True,
+            force_col_wise=True,
+            n_jobs=self.n_jobs,
+            verbose=-1,
+        )
 
     def __sklearn_tags__(self) -> Tags:
         return binary_tags(super().__sklearn_tags__())
@@ -245,6 +305,190 @@ class LightGBMModel(ClassifierMixin, BaseEstimator):
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         check_is_fitted(self, "booster_")
         return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+
+
+def _checked_weights(sample_weight, n_rows: int) -> np.ndarray | None:
+    """Row weights as floats, refused when they cannot weigh ``n_rows`` rows."""
+    if sample_weight is None:
+        return None
+    weights = _check_sample_weight(sample_weight, np.empty((n_rows, 0)), ensure_non_negative=True)
+    if not weights.any():
+        raise ValueError("sample_weight: every weight is zero; at least one row must count.")
+    return weights
+
+
+def _platt(slope: float, intercept: float) -> LogisticRegression:
+    """A Platt calibration with a given slope and level (what :meth:`LightGBMModel.refit` sets)."""
+    calibrator = LogisticRegression(C=1e4, max_iter=1000)
+    calibrator.classes_ = np.array([0, 1])
+    calibrator.coef_ = np.array([[slope]])
+    calibrator.intercept_ = np.array([intercept])
+    calibrator.n_features_in_ = 1
+    calibrator.n_iter_ = np.array([0], dtype=np.int32)
+    return calibrator
+
+
+def _level(log_odds: np.ndarray, rate: float) -> float:
+    """The shift of ``log_odds`` that makes their mean probability ``rate``."""
+    n = max(len(log_odds), 1)
+    rate = min(max(rate, 0.5 / n), 1 - 0.5 / n)  # an all-0 slice would ask for -inf
+
+    def gap(shift: float) -> float:
+        return float(np.mean(1 / (1 + np.exp(-(log_odds + shift))))) - rate
+
+    return float(brentq(gap, -50.0, 50.0))
+
+
+def recency_weights(times, half_life_days: float | None) -> np.ndarray | None:
+    """Weight 1 for the newest rows, halving every ``half_life_days`` before them.
+
+    ``None`` for no half-life: every row weighs the same.
+
+    Examples
+    --------
+    >>> times = pd.to_datetime(["2025-01-01", "2025-03-02", "2025-05-01"], utc=True)
+    >>> recency_weights(times, 60.0).round(2).tolist()
+    [0.25, 0.5, 1.0]
+    """
+    if half_life_days is None:
+        return None
+    stamps = pd.Series(pd.to_datetime(times, utc=True))
+    age_days = (stamps.max() - stamps).dt.total_seconds().to_numpy() / 86400
+    return np.power(0.5, age_days / half_life_days)
+
+
+@dataclass
+class NewestFit:
+    """Three fits of one LightGBM setting: chosen on validation, tested, registered.
+
+    ``selected`` learns from the training rows and chooses the number of trees, the
+    calibration and the half-life of the recency weights on the validation rows; ``tested``
+    is refit on training + validation rows and measured on the test rows; ``final`` is
+    refit on every labelled row, the newest included: the model to register and score with.
+    """
+
+    selected: LightGBMModel
+    tested: LightGBMModel
+    final: LightGBMModel
+    half_life_days: float | None
+    #: Each half-life tried and the validation log loss it reached.
+    trials: pd.DataFrame
+
+
+def fit_newest(
+    model: LightGBMModel,
+    X: pd.DataFrame,
+    y,
+    parts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    times=None,
+) -> NewestFit:
+    """Choose settings on validation, then refit on the newest labelled rows.
+
+    Parameters
+    ----------
+    model : LightGBMModel
+        The parameters to use (cloned).
+    X, y
+        Every labelled row.
+    parts : (train, valid, test)
+        Boolean masks or positions of the rows of each part; test is the newest.
+    times : array-like, optional
+        Each row's time (creation date, cutoff). With times, rows can be weighted by recency:
+        no weights and a half-life of half the training period are tried, and the one with
+        the lower validation log loss (after calibration) is kept.
+
+    Returns
+    -------
+    NewestFit
+    """
+    X = as_frame(X)
+    y = np.asarray(y)
+    train, valid, test = (_mask(part, len(X)) for part in parts)
+    half_lives: list[float | None] = [None]
+    if times is not None:
+        stamps = pd.Series(pd.to_datetime(times, utc=True)).to_numpy()
+        span = (stamps[train].max() - stamps[train].min()) / np.timedelta64(1, "D")
+        if span > 0:
+            half_lives.append(float(span) / 2)
+    trials, best = [], None
+    for half_life in half_lives:
+        weights = recency_weights(times, half_life)
+        candidate = clone(model).fit(
+            X[train],
+            y[train],
+            X_valid=X[valid],
+            y_valid=y[valid],
+            sample_weight=_mean_one(weights, train),
+        )
+        score = log_loss(y[valid], candidate.predict_proba(X[valid])[:, 1], labels=[0, 1])
+        trials.append({"half_life_days": half_life, "valid_log_loss": score})
+        if best is None or score < best[0]:
+            best = (score, half_life, candidate)
+    _, half_life, selected = best
+    weights = recency_weights(times, half_life)
+    seen = train | valid
+    every = seen | test
+
+    def refit(rows: np.ndarray, newest: np.ndarray) -> LightGBMModel:
+        w = _mean_one(weights, rows)
+        return selected.refit(X[rows], y[rows], sample_weight=w, newest=newest[rows])
+
+    newest_seen, newest_all = (valid, test) if times is not None else (seen, every)
+    tested, final = refit(seen, newest_seen), refit(every, newest_all)
+    for fitted in (tested, final):
+        fitted.recency_half_life_ = half_life
+    return NewestFit(
+        selected=selected,
+        tested=tested,
+        final=final,
+        half_life_days=half_life,
+        trials=pd.DataFrame(trials),
+    )
+
+
+def model_for_test(
+    model: LightGBMModel,
+    X: pd.DataFrame,
+    y,
+    parts: tuple[np.ndarray, np.ndarray, np.ndarray],
+    times=None,
+) -> LightGBMModel:
+    """The model a run measured on its test rows, from the model it registered.
+
+    A registered model learnt from every labelled row, the test rows included
+    (:func:`fit_newest`); the run measured a refit on train + validation, which this rebuilds
+    bit for bit from the same rows. Models from before refits never saw the test rows: they
+    are returned as they are.
+    """
+    if not hasattr(model, "recency_half_life_"):
+        return model
+    X = as_frame(X)
+    y = np.asarray(y)
+    train, valid = (_mask(part, len(X)) for part in parts[:2])
+    seen = train | valid
+    newest = valid if times is not None else seen
+    weights = recency_weights(times, model.recency_half_life_)
+    tested = model.refit(
+        X[seen], y[seen], sample_weight=_mean_one(weights, seen), newest=newest[seen]
+    )
+    tested.recency_half_life_ = model.recency_half_life_
+    return tested
+
+
+def _mean_one(weights: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
+    """The weights of ``rows``, scaled to a mean of 1 (LightGBM's leaf minimums count weight)."""
+    if weights is None:
+        return None
+    return weights[rows] / weights[rows].mean()
+
+
+def _mask(part: np.ndarray, n: int) -> np.ndarray:
+    part = np.asarray(part)
+    if part.dtype == bool:
+        return part
+    mask = np.zeros(n, dtype=bool)
+    mask[part] = True
+    return mask
 
 
 #: The search space of :func:`tune_lightgbm`.
