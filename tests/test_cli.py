@@ -194,9 +194,9 @@ def test_terminal_escapes_in_headers_and_paths_never_reach_the_terminal(tmp_path
     assert trained.returncode == 0, trained.stderr
     shown = trained.stdout + trained.stderr
     assert "\x1b" not in shown
-    assert "  ]8;;http://evil\\notes: constant" in shown
-    assert "  [2j: empty" in shown
-    assert "budget_[link=http://evil]x[/link]: constant" in shown
+    assert "\\x1b]8;;http://evil\\x1b\\Notes " in shown  # the typing table, escaped
+    assert "\\x1b[2J" in shown
+    assert "Budget [link=http://evil]x[/link] " in shown  # as text, not a link
     hostile_path = tmp_path / "\x1b[2J\x07nowhere"
     failed = _leadscore("validate", "--data", str(hostile_path))
     assert failed.returncode == 1

@@ -304,9 +304,9 @@ def _ids_stay_text(world: World, case_dir: Path, outcome: Outcome) -> None:
 
 
 def _flat_personal_dropped(world: World, case_dir: Path, outcome: Outcome) -> None:
+    shown = " ".join(outcome.text.split())  # the typing table: header, type, … action
     for header in ("Telefon", "Vorname", "Lead Owner", "EmailAddress", "IBAN"):
-        key = header.lower().replace(" ", "_")
-        assert key in outcome.text.lower(), f"{header} not shown as dropped"
+        assert re.search(rf"{header} +drop ", shown), f"{header} not shown as dropped"
     store = b"".join(p.read_bytes() for p in case_dir.rglob("*") if p.is_file())
     for marker in PERSONAL:
         assert marker.encode() not in store, f"{marker} reached the MLflow store or reports"

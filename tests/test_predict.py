@@ -291,3 +291,135 @@ def test_settings_or_points_unlike_the_models_are_refused_by_name(custom, tmp_pa
     message = " ".join(str(result.exception).split())
     assert "points sheet the model was trained with in rule pricing_page, mql_threshold" in message
     assert not (tmp_path / "s.csv").exists()
+
+
+# --- Flat-table models: fewer than 3 features, ties, reasons in words (issue 11, 5 and 6) ---
+
+from leadscore.drift import DriftReference  # noqa: E402
+from leadscore.flat_table import TableTyper  # noqa: E402
+from leadscore.modeling.predict import priority_of_probability  # noqa: E402
+from leadscore.modeling.train import LightGBMModel  # noqa: E402
+
+_SLOTS = ["reason_1", "reason_2", "reason_3", "against_1", "against_2"]
+
+
+def _flat_model(raw: pd.DataFrame, y: np.ndarray) -> LoadedModel:
+    """A flat-table model as training leaves it: typer, LightGBM and the drift reference."""
+    typer = TableTyper(id_col="lead_id").fit(raw)
+    X = typer.transform(raw)
+    cut = len(raw) * 3 // 4
+    model = LightGBMModel(n_estimators=80, min_child_samples=20).fit(
+        X.iloc[:cut], y[:cut], X_valid=X.iloc[cut:], y_valid=y[cut:]
+    )
+    reference = DriftReference.fit(X.iloc[:cut], list(X.columns))
+    return LoadedModel(model, typer, "1", "test", reference=reference)
+
+
+def _flat_leads(n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    visits = rng.poisson(3, n)
+    budget = rng.integers(100, 9000, n).astype(float)
+    budget[rng.random(n) < 0.4] = np.nan  # leads without a budget convert far less
+    raw = pd.DataFrame(
+        {
+            "lead_id": [f"L{i:05d}" for i in range(n)],
+            "Page Views": visits,
+            "Budget": budget,
+            "Newsletter": rng.choice(["yes", "no"], n),
+            "Country": np.where(rng.random(n) < 0.3, "", rng.choice(["DE", "AT", "CH"], n)),
+        }
+    )
+    logit = -1.5 + 0.35 * (visits - 3) + np.where(np.isnan(budget), -2.0, 0.5)
+    return raw, (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+
+
+@pytest.mark.parametrize("columns", [["Page Views"], ["Page Views", "Newsletter"]])
+def test_a_flat_model_of_one_or_two_features_scores_with_reasons(columns) -> None:
+    raw, y = _flat_leads(1200)
+    raw = raw[["lead_id", *columns]]
+    scores = score_leads(raw, _flat_model(raw, y), as_of=pd.Timestamp("2025-06-01"))
+    assert len(scores) == 1200 and (scores["reason_1"] != "").mean() > 0.3
+    used = pd.concat([scores[s] for s in _SLOTS])
+    assert used[used != ""].str.split(":").str[0].isin(columns).all()
+    for slot in _SLOTS:  # a slot no feature fills is empty, with no contribution
+        empty = scores[slot] == ""
+        assert scores.loc[empty, f"{slot}_contribution"].eq(0).all()
+    if len(columns) < 3:
+        assert (scores["reason_3"] == "").all()
+
+
+def test_leads_of_equal_probability_share_a_priority_band() -> None:
+    # The issue's case: 106 leads with the same top probability were split 80 "very high" /
+    # 26 "high" by id order among 1,600 leads.
+    probability = np.r_[np.full(106, 0.93), np.linspace(0.8, 0.01, 1494)]
+    priority = priority_of_probability(probability)
+    assert (priority[:106] == "very high").all()
+    assert priority[106] == "high" and priority[-1] == "low"
+    rng = np.random.default_rng(3)
+    demo = np.zeros(1600, dtype=bool)
+    demo[rng.choice(1600, 106, replace=False)] = True
+    raw = pd.DataFrame({"lead_id": [f"L{i:05d}" for i in range(1600)], "Demo": demo})
+    y = (rng.random(1600) < np.where(demo, 0.7, 0.1)).astype(int)
+    scores = score_leads(raw, _flat_model(raw, y), as_of=pd.Timestamp("2025-06-01"))
+    assert scores.groupby("probability")["priority"].nunique().eq(1).all()
+    assert (
+        scores.loc[scores["lead_id"].isin(raw["lead_id"][demo]), "priority"].eq("very high").all()
+    )
+    assert sorted(scores["rank"]) == list(range(1, 1601))  # ranks stay unique (ties by id)
+
+
+def test_flat_reasons_are_words_and_empty_cells_only_when_they_matter(tmp_path) -> None:
+    raw, y = _flat_leads(3000)
+    loaded = _flat_model(raw, y)
+    scores = score_leads(raw, loaded, as_of=pd.Timestamp("2025-06-01"))
+    reasons = pd.concat([scores[s] for s in _SLOTS])
+    reasons = reasons[reasons != ""]
+    assert not reasons.str.fullmatch(r"[^:]+: -?[\d.,]+").any()  # never a bare "name: value"
+    assert not reasons.str.endswith(("not given", ": 0", ": 1", ": 0.0")).any()
+    assert reasons.str.fullmatch(r"Newsletter: (yes|no)").any()
+    assert reasons.str.fullmatch(r"Page Views: \d+, (top|bottom) \d+ % of leads").any()
+    # Budget's empty cell carries the signal; Country's empty cell is noise.
+    against = pd.concat([scores["against_1"], scores["against_2"]])
+    assert (against == "Budget: not given — leads without it convert less").sum() > 300
+    assert not reasons.str.startswith("Country: not given").any()
+    phrases = tmp_path / "phrases.yaml"
+    phrases.write_text(
+        "Page Views:\n  de: {label: Seitenaufrufe, unit: Seiten}\n", encoding="utf-8"
+    )
+    german = score_leads(raw, loaded, as_of=pd.Timestamp("2025-06-01"), lang="de", phrases=phrases)
+    german_reasons = pd.concat([german[s] for s in _SLOTS])
+    assert german_reasons.str.fullmatch(
+        r"Seitenaufrufe: \d+ Seiten, (obere|untere) \d+ % der Leads"
+    ).any()
+    assert german_reasons.str.fullmatch(r"Newsletter: (ja|nein)").any()
+    assert (
+        german_reasons == "Budget: nicht angegeben — Leads ohne Angabe schließen seltener ab"
+    ).any()
+
+
+# --- Model lookup with one registered model per table (issue 11, item 3) ------------------
+
+
+def test_a_model_without_champion_names_its_versions(tmp_path: Path, monkeypatch) -> None:
+    from mlflow import MlflowClient
+
+    from leadscore.modeling.predict import load_model
+
+    uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    client = MlflowClient(uri)
+    client.create_registered_model("leadscore-bank")
+    for _ in range(2):  # e.g. both flagged by the leakage audit: never promoted
+        client.create_model_version("leadscore-bank", source=(tmp_path / "m").as_uri())
+    with pytest.raises(LeadscoreError) as caught:
+        load_model("models:/leadscore-bank@champion")
+    message = " ".join(str(caught.value).split())
+    assert "leadscore-bank has versions but no 'champion'" in message
+    assert "--model models:/leadscore-bank/2" in message
+    with pytest.raises(LeadscoreError, match="Train one first") as caught:
+        load_model("models:/leadscore-leads@champion")
+    assert "'leadscore-FILE' for a flat table" in " ".join(str(caught.value).split())
+    result = CliRunner().invoke(
+        app, ["score", "--name", "no/such", "--out", str(tmp_path / "s.csv")]
+    )
+    assert result.exit_code == 1 and "a model name holds letters" in str(result.exception)

@@ -164,19 +164,34 @@ def generate_flat(
     overwrite: Annotated[
         bool, typer.Option(help="Replace --out if it exists (it may be a real export).")
     ] = False,
+    drift: Annotated[
+        str, typer.Option(help="Base-rate drift over 'Created Date': none, mild or strong.")
+    ] = "mild",
+    german: Annotated[
+        bool, typer.Option(help="German headers and values, saved as a German Excel does (;).")
+    ] = False,
 ) -> None:
     """Write a messy flat CRM export with a target column (to try 'train --table')."""
-    from leadscore.synthetic.flat import messy_flat_table
+    from leadscore.synthetic.flat import DRIFTS, GERMAN_HEADERS, messy_flat_table
 
     check_distinct_outputs({"--out": out}, suffixes=TABLE_SUFFIXES)
+    if drift not in DRIFTS:
+        raise LeadscoreError(f"--drift {drift!r}: give one of {', '.join(DRIFTS)}.")
     if (out.exists() or out.is_symlink()) and not overwrite:
         raise LeadscoreError(
             f"--out {out} already exists: give a new file name, or add --overwrite to replace it."
         )
-    write_table(messy_flat_table(rows, seed), out, spreadsheet_safe=False)  # an input, raw
+    frame = messy_flat_table(rows, seed, drift=drift, german=german)  # type: ignore[arg-type]
+    if german and out.suffix.lower() == ".csv":
+        # German Excel's "CSV UTF-8": a byte-order mark and ";", since "," is the decimal mark.
+        with atomic_path(out) as tmp:
+            frame.to_csv(tmp, index=False, sep=";", encoding="utf-8-sig")
+    else:
+        write_table(frame, out, spreadsheet_safe=False)  # an input, raw
+    names = GERMAN_HEADERS if german else {h: h for h in GERMAN_HEADERS}
     console.print(
-        f"Wrote {rows:,} rows to {out}. Try: leadscore train --table {out} --target Converted "
-        "--id 'Lead ID' --time-col 'Created Date'"
+        f"Wrote {rows:,} rows to {out}. Try: leadscore train --table {out} --target "
+        f"'{names['Converted']}' --id '{names['Lead ID']}' --time-col '{names['Created Date']}'"
     )
 
 
@@ -302,6 +317,15 @@ def train(
             "like it (repeatable)."
         ),
     ] = None,
+    types: Annotated[
+        Path | None,
+        typer.Option(
+            "--types",
+            help="Flat table: CSV or YAML correcting column types (column → numeric, category, "
+            "boolean, date or drop; number_format point or comma). The column_types.csv a run "
+            "writes is one: edit its type column and pass it back.",
+        ),
+    ] = None,
     time_col: Annotated[
         str | None,
         typer.Option(help="Flat table: when each row was created; splits by time (else random)."),
@@ -342,12 +366,23 @@ def train(
     promote: Annotated[
         bool, typer.Option(help="Make this model the champion even if it is not better.")
     ] = False,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            help="Registered model name (default: leadscore for --data, leadscore-FILE for "
+            "--table FILE.csv); each name has its own champion."
+        ),
+    ] = None,
 ) -> None:
     """Train hand-set points, learned points and LightGBM; compare them on the latest leads.
 
     With --table, one flat export is used instead of the folder of tables: columns are typed
     automatically and a leakage audit names columns that give the outcome away.
     """
+    if name is not None:
+        from leadscore.modeling.tracking import check_model_name
+
+        check_model_name(name)
     check_distinct_outputs(
         {
             **{f"--out-dir's {name}": out_dir / name for name in _TRAIN_FILES},
@@ -358,6 +393,7 @@ def train(
             "--data": data if table is None else None,
             "--points": points,
             "--settings": settings,
+            "--types": types,
         },
         folders={"--out-dir's figures folder": out_dir / "figures"},
     )
@@ -373,7 +409,9 @@ def train(
             tune,
             min_class_rows,
             keep or [],
-        ).finish(out_dir, metrics_out, track, promote)
+            types=types,
+            out_dir=out_dir,
+        ).finish(out_dir, metrics_out, track, promote, name)
         return
     flat_only = {
         "--target": target,
@@ -381,6 +419,7 @@ def train(
         "--drop": drop,
         "--keep": keep,
         "--time-col": time_col,
+        "--types": types,
     }
     given = [name for name, value in flat_only.items() if value]
     if given:
@@ -423,7 +462,7 @@ def train(
         horizon_days=horizon_days,
         catalogue=features.catalogue_frame(),
         settings=feature_settings,
-    ).finish(out_dir, metrics_out, track, promote)
+    ).finish(out_dir, metrics_out, track, promote, name)
 
 
 def _tuned(table: pd.DataFrame, horizon_days: int):
@@ -449,6 +488,8 @@ def _train_flat(
     tune: bool,
     min_class_rows: int = MIN_CLASS_ROWS,
     keep: list[str] | None = None,
+    types: Path | None = None,
+    out_dir: Path | None = None,
 ) -> _Training:
     from leadscore.flat_table import NumberOutOfRangeError, TooFewRowsError, load_flat_table
     from leadscore.modeling.compare import compare_flat
@@ -470,6 +511,7 @@ def _train_flat(
                 time_col=time_col,
                 min_class_rows=min_class_rows,
                 keep=keep or [],
+                types=types,
             )
         except TooFewRowsError as exc:
             raise LeadscoreError(f"{exc.detail} Lower --min-class-rows to train anyway.") from None
@@ -477,35 +519,33 @@ def _train_flat(
         console.print(f"{flat.rows_without_target:,} rows without a target value were left out.")
     with err_console.status("Training the models"):
         try:
-            result = compare_flat(flat, sheet=points, leakage_threshold=leakage_threshold)
+            result = compare_flat(
+                flat, sheet=points, leakage_threshold=leakage_threshold, tune=tune
+            )
         except NumberOutOfRangeError as exc:
             raise LeadscoreError(f"{path}: {exc}") from None
-    kinds = result.typer.describe()
-    dropped = kinds[kinds["kind"] == "dropped"]
-    console.print(
-        f"{len(flat.labels):,} rows, {flat.labels.mean():.1%} converted; "
-        f"{len(kinds) - len(dropped)} columns used, {len(dropped)} dropped:"
-    )
-    for row in dropped.itertuples(index=False):
-        console.print(_plain(f"  {row.column}: {row.reason}"), highlight=False)
+    kinds = result.typer.describe(flat.frame)
+    _print_typing_table(kinds, len(flat.labels), float(flat.labels.mean()))
+    if out_dir is not None:  # the user's corrections start from it (--types)
+        write_table(kinds, out_dir / "column_types.csv")
     if flat.kept:
         kept = ", ".join(flat.kept)
         console.print(
             _plain(f"Kept on request (--keep), not checked for personal data: {kept}"),
             highlight=False,
         )
-    if tune:
-        console.print("[yellow]--tune applies to --data training only; ignored.[/yellow]")
     identity = "|".join(
         [file_hash(path), flat.target, *flat.excluded, flat.time_col or ""]
         + [f"keep:{name}" for name in flat.kept]  # (unchanged identity without --keep)
+        + ([f"types:{file_hash(types)}"] if types is not None else [])
     )
     return _Training(
         result,
         flat.frame,
         fingerprint=identity,
         horizon_days=None,
-        catalogue=kinds,
+        catalogue=kinds.drop(columns="example"),  # MLflow gets no lead's values
+        target=flat.target,
     )
 
 
@@ -516,7 +556,39 @@ _TRAIN_FILES = (
     "grade_conversion.csv",
     "leakage_audit.csv",
     "shap_importance.csv",
+    "column_types.csv",
 )
+
+
+def _print_typing_table(kinds: pd.DataFrame, rows: int, converted: float) -> None:
+    """The typing table, compact: what each column holds and what the model gets from it."""
+    used = int((~kinds["type"].isin(["drop", "target", "id"])).sum())
+    dropped = int((kinds["type"] == "drop").sum())
+    console.print(
+        f"{rows:,} rows, {converted:.1%} converted; {used} columns used, {dropped} dropped "
+        "(correct with --types column_types.csv):"
+    )
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    for title, justify in (
+        ("column", "left"),
+        ("type", "left"),
+        ("missing", "right"),
+        ("distinct", "right"),
+        ("example", "left"),
+        ("action", "left"),
+    ):
+        table.add_column(title, justify=justify, overflow="fold")
+    for row in kinds.itertuples(index=False):
+        ambiguous = "ambiguous" in row.action or "--keep" in row.action
+        table.add_row(
+            _plain(row.header),
+            _plain(row.type),
+            f"{row.missing_share:.0%}",
+            f"{row.distinct_values:,}",
+            _plain(row.example),
+            _plain(row.action, "yellow" if ambiguous else ""),
+        )
+    console.print(table)
 
 
 class _Training:
@@ -527,10 +599,20 @@ class _Training:
         self.frame = frame
         self.log_args = log_args
 
-    def finish(self, out_dir: Path, metrics_out: Path | None, track: bool, promote: bool) -> None:
+    def finish(
+        self,
+        out_dir: Path,
+        metrics_out: Path | None,
+        track: bool,
+        promote: bool,
+        model_name: str | None = None,
+    ) -> None:
         result = self.result
         console.print(_plain(result.description), highlight=False)  # names file and columns
+        for line in result.fitted_rows.values():
+            console.print(_plain(f"  {line}"), highlight=False)
         self._print_metrics()
+        _warn(result.warnings)
         if result.audit is not None:
             self._print_audit()
         files = {
@@ -561,7 +643,11 @@ class _Training:
             f"figures in {out_dir / 'figures'}."
         )
         run_id = (
-            self._track(files={**{n: out_dir / n for n in files}, **figures}, promote=promote)
+            self._track(
+                files={**{n: out_dir / n for n in files}, **figures},
+                promote=promote,
+                name=model_name,
+            )
             if track
             else None
         )
@@ -591,33 +677,45 @@ class _Training:
         flagged = audit[audit["flagged"]]
         if flagged.empty:
             strongest = audit.iloc[0]
+            # One kind of evidence is no proof (a strong honest cause beats the other columns
+            # too), but people may want to look: say how many and where the numbers are.
+            partial = int((audit["evidence"] != "").sum())
+            looked = (
+                f"; {partial} column(s) show one kind of evidence, not enough to flag (see "
+                "leakage_audit.csv)"
+                if partial
+                else ""
+            )
             console.print(
                 _plain(
                     f"Leakage audit: no column gives the outcome away (strongest alone: "
-                    f"{strongest['feature']}, ROC AUC {strongest['roc_auc']:.3f})."
+                    f"{strongest['header']}, ROC AUC {strongest['roc_auc']:.3f}{looked})."
                 ),
                 highlight=False,
             )
             return
         console.print(
-            f"[bold yellow]Leakage audit: {len(flagged)} suspicious column(s)[/bold yellow]"
+            f"[bold yellow]Leakage audit: {len(flagged)} suspicious column(s), each with its "
+            "evidence[/bold yellow]"
         )
         for advice in flagged["advice"]:
             console.print(_plain(f"  {advice}", "yellow"), highlight=False)
 
-    def _track(self, files: dict[str, Path], promote: bool) -> str:
-        from leadscore.modeling.tracking import log_comparison, tracking_uri
+    def _track(self, files: dict[str, Path], promote: bool, name: str | None = None) -> str:
+        from leadscore.modeling.tracking import register_comparison, tracking_uri
 
         with err_console.status("Logging to MLflow"):
-            run_id, version, promoted = log_comparison(
-                self.result, self.frame, files=files, promote=promote, **self.log_args
+            done = register_comparison(
+                self.result, self.frame, files=files, promote=promote, name=name, **self.log_args
             )
-        state = "now the champion" if promoted else "the champion stays"
         console.print(
-            f"MLflow run {run_id} ({tracking_uri()}): registered leadscore version {version}, "
-            f"{state}."
+            _plain(
+                f"MLflow run {done.run_id} ({tracking_uri()}): registered {done.name} version "
+                f"{done.version}, {done.why}."
+            ),
+            highlight=False,
         )
-        return run_id
+        return done.run_id
 
 
 @app.command()
@@ -633,8 +731,16 @@ def score(
         typer.Option(help="Score as of this date (default: the day after the latest event)."),
     ] = None,
     model: Annotated[
-        str, typer.Option(help="models:/NAME@ALIAS, models:/NAME/VERSION or a model folder.")
-    ] = "models:/leadscore@champion",
+        str | None,
+        typer.Option(
+            help="models:/NAME@ALIAS, models:/NAME/VERSION or a model folder (default: "
+            "models:/leadscore@champion for --data; for --table, the champion whose columns "
+            "the file has)."
+        ),
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="Score with this registered model's champion.")
+    ] = None,
     out: Annotated[Path, typer.Option(help="Scores file (.csv or .parquet).")] = (
         config.SCORES_FILE
     ),
@@ -647,6 +753,10 @@ def score(
     lang: Annotated[str, typer.Option(help="Language of the reasons: en or de.")] = "en",
     points: Annotated[Path | None, typer.Option(help="Your points sheet.")] = None,
     settings: Annotated[Path | None, typer.Option(help="Your feature settings YAML.")] = None,
+    phrases: Annotated[
+        Path | None,
+        typer.Option(help="How reasons name a flat table's columns (YAML: 'leadscore phrases')."),
+    ] = None,
 ) -> None:
     """Score every lead that may be scored: probability, points, grade, priority and reasons."""
     from leadscore.modeling.predict import (
@@ -657,7 +767,7 @@ def score(
         parse_explain,
         score_leads,
     )
-    from leadscore.reasons import LANGUAGES
+    from leadscore.reasons import LANGUAGES, load_phrases
 
     check_distinct_outputs(  # before anything is read: no output may overwrite another or an input
         {
@@ -668,14 +778,21 @@ def score(
         inputs={
             "--data": data if table is None else None,
             "--table": table,
-            "--model": None if ":/" in model else model,
+            "--model": None if model is None or ":/" in model else model,
             "--points": points,
             "--settings": settings,
+            "--phrases": phrases,
         },
         suffixes=TABLE_SUFFIXES,
     )
     if lang not in LANGUAGES:
         raise LeadscoreError(f"--lang {lang!r}: use {' or '.join(LANGUAGES)}.")
+    if phrases is not None and table is None:
+        raise LeadscoreError(
+            f"--phrases {phrases}: phrases name the columns of a flat table; use them with "
+            "--table (event data reads its reasons from reasons.yaml)."
+        )
+    column_phrases = load_phrases(phrases) if phrases is not None else None  # before the model
     n_explain = parse_explain(explain)
     as_of_day = None  # checked before the model is loaded
     if as_of is not None:
@@ -683,6 +800,7 @@ def score(
 
         as_of_day = to_cutoff(as_of, "--as-of")
     began = time.perf_counter()
+    model = _scoring_model(model, name, table)
     with err_console.status(f"Loading {model}"):
         loaded = load_model(model)
     sheet = _trained_with(model_sheet, loaded, "--points", points)
@@ -696,6 +814,9 @@ def score(
 
             frame, when = read_scoring_rows(table, loaded.typer, as_of_day)
             families = None
+            unused = sorted(set(column_phrases or {}) - set(loaded.typer.kinds_))
+            if unused:
+                _warn([f"--phrases {phrases}: the model uses no column {', '.join(unused)}."])
         else:
             if loaded.typer is not None:
                 raise LeadscoreError(
@@ -736,6 +857,7 @@ def score(
             explain=n_explain,
             lang=lang,
             on_progress=report,
+            phrases=column_phrases,
         )
         progress.update(task, description="scored", total=1, completed=1)
     # Everything is computed before the first file is written: a failure leaves no mix of
@@ -763,6 +885,75 @@ def score(
     if accounts is not None:
         write_table(accounts, accounts_out)
         console.print(f"{len(accounts):,} accounts in {accounts_out}.")
+
+
+def _scoring_model(model: str | None, name: str | None, table: Path | None) -> str:
+    """The model to score with: --model, --name's champion, or the default for the input."""
+    from leadscore.modeling.tracking import (
+        CHAMPION,
+        MODEL_NAME,
+        check_model_name,
+        choose_table_model,
+    )
+
+    if model is not None and name is not None:
+        raise LeadscoreError("--model and --name both name a model: give one of them.")
+    if name is not None:
+        return f"models:/{check_model_name(name)}@{CHAMPION}"
+    if model is not None:
+        return model
+    if table is None:
+        return f"models:/{MODEL_NAME}@{CHAMPION}"
+    with err_console.status(f"Finding the model for {table}"):
+        return choose_table_model(table)
+
+
+@app.command("phrases")
+def phrases_file(
+    out: Annotated[Path, typer.Option(help="Phrases file to write (.yaml).")] = Path(
+        "phrases.yaml"
+    ),
+    table: Annotated[
+        Path | None, typer.Option(help="A flat export: its columns as training types them.")
+    ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option(help="A flat-table model (models:/NAME@ALIAS or a folder): its columns."),
+    ] = None,
+    overwrite: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+) -> None:
+    """Write a starting phrases file for a flat table's reasons (labels: the headers)."""
+    from leadscore.reasons import phrases_template, table_columns, typer_columns
+
+    if (table is None) == (model is None):
+        raise LeadscoreError("give either --table FILE or --model MODEL to take the columns from.")
+    check_distinct_outputs(
+        {"--out": out},
+        inputs={"--table": table, "--model": None if model is None or ":/" in model else model},
+        suffixes=(".yaml", ".yml"),
+    )
+    if (out.exists() or out.is_symlink()) and not overwrite:
+        raise LeadscoreError(
+            f"--out {out} already exists (your phrases?): give a new file name, or add "
+            "--overwrite to replace it."
+        )
+    if table is not None:
+        columns = table_columns(table)
+    else:
+        from leadscore.modeling.predict import load_model
+
+        loaded = load_model(model)
+        if loaded.typer is None:
+            raise LeadscoreError(
+                f"{model} was trained on event data, whose reasons come from reasons.yaml."
+            )
+        columns = typer_columns(loaded.typer)
+    with atomic_path(out) as tmp:
+        tmp.write_text(phrases_template(columns, out.name), encoding="utf-8")
+    console.print(
+        f"Wrote {len(columns):,} column(s) to {out}. Edit the labels and units, then: "
+        f"leadscore score --table FILE --phrases {out}"
+    )
 
 
 def _trained_with(choose, loaded, option: str, path: Path | None):
@@ -933,6 +1124,9 @@ def export(
     out: Annotated[Path, typer.Option(help="Folder to copy the champion model to.")] = (
         config.MODELS_DIR / "champion"
     ),
+    name: Annotated[
+        str, typer.Option(help="The registered model whose champion to export.")
+    ] = "leadscore",
 ) -> None:
     """Write the champion's model bundle (LightGBM text model, JSON, SHA-256 manifest) to a folder.
 
@@ -944,7 +1138,7 @@ def export(
 
     try:
         with err_console.status("Exporting the champion"):
-            folder = export_champion(out)
+            folder = export_champion(out, name)
     except MlflowException:
         raise LeadscoreError(
             "no champion in the registry yet: run 'leadscore train' first."
@@ -1008,6 +1202,32 @@ def cache(
         )
     console.print(listing)
     console.print("Staging is redone when needed; 'leadscore cache --clear' removes them all.")
+
+
+@app.command()
+def init(
+    folder: Annotated[Path, typer.Argument(help="The project folder.")] = Path("."),
+) -> None:
+    """Make a folder a leadscore project: commands run in it (or below) keep their files there."""
+    import os
+
+    from leadscore.config import MARKER_FILE, find_project_root, write_marker
+
+    if folder.exists() and not folder.is_dir():
+        raise LeadscoreError(f"{folder} is a file; init marks a folder as a project.")
+    existed = (folder / MARKER_FILE).exists()
+    marker = write_marker(folder)
+    root = find_project_root(folder, environ={})
+    console.print(
+        _plain(
+            f"{marker} {'was already there' if existed else 'written'}: data/, reports/, "
+            f"models/ and mlflow.db of commands run in {root} or below go to {root}."
+        ),
+        highlight=False,
+    )
+    home = os.environ.get("LEADSCORE_HOME")
+    if home:
+        _warn([f"LEADSCORE_HOME={home} is set: it overrides the marker until you unset it."])
 
 
 @app.command()

@@ -10,7 +10,8 @@ Output columns, one row per lead:
   ``is_mql``: the hand-set points sheet, as marketing knows it;
 - ``rank`` (1: highest probability; ties by lead id) and ``priority`` by rank percentile:
   *very high* the top 5 %, *high* the next 15 % (to 20 %), *medium* the next 30 % (to 50 %),
-  *low* the rest (:data:`PRIORITY_BANDS`);
+  *low* the rest (:data:`PRIORITY_BANDS`); leads of equal probability share the band of the
+  best rank among them;
 - ``reason_1..3`` and ``against_1..2``: the strongest feature families for and against, in
   words, each with ``_contribution``: its SHAP value in log-odds (grouped per family; with the
   base value they add up to the model's raw score).
@@ -23,7 +24,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -36,7 +37,13 @@ from leadscore.explain import family_groups, grouped_contributions, strongest
 from leadscore.flat_table import TableTyper
 from leadscore.modeling.points import PointsModel, PointsSheet, load_points_sheet
 from leadscore.modeling.train import NON_FEATURES, LightGBMModel
-from leadscore.reasons import ReasonWriter
+from leadscore.reasons import (
+    ColumnPhrases,
+    FlatReasonWriter,
+    ReasonWriter,
+    keep_missing_with_signal,
+    load_phrases,
+)
 from leadscore.settings import SETTING_KEYS, Settings, load_settings
 
 #: Priority by share of the scored leads, best first: (name, upper rank percentile).
@@ -112,8 +119,7 @@ def load_model(uri: str) -> LoadedModel:
     except MlflowException as exc:
         raise LeadscoreError(
             f"no model at {uri} (tracking store {tracking_uri()}): {_first_line(exc)} "
-            "Train one first ('leadscore train', which registers 'leadscore' and sets the "
-            "'champion' alias) or pass --model."
+            f"{_registry_advice(uri)}"
         ) from None
     except OSError as exc:  # e.g. the run's artifact folder was moved or deleted
         raise LeadscoreError(
@@ -128,6 +134,32 @@ def load_model(uri: str) -> LoadedModel:
         uri,
         run_id,
         getattr(wrapper, "reference", None),
+    )
+
+
+def _registry_advice(uri: str) -> str:
+    """What to do when ``uri`` names nothing: the model's versions if it has no such alias,
+    else how models get registered."""
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    name, _, alias = uri.removeprefix("models:/").partition("@")
+    if uri.startswith("models:/") and alias:
+        try:
+            versions = MlflowClient().search_model_versions(f"name = '{name}'", max_results=5)
+        except MlflowException:
+            versions = []
+        if versions:
+            newest = max(int(v.version) for v in versions)
+            return (
+                f"{name} has versions but no '{alias}' (none was promoted, e.g. the leakage "
+                f"audit flagged them): pass --model models:/{name}/{newest}, or retrain with "
+                "--promote."
+            )
+    return (
+        "Train one first ('leadscore train' registers 'leadscore' for event data and "
+        "'leadscore-FILE' for a flat table FILE.csv, or --name NAME, each with its own "
+        "'champion' alias) or pass --model."
     )
 
 
@@ -240,6 +272,19 @@ def priority_of_rank(rank: np.ndarray, n: int) -> np.ndarray:
     return names[np.minimum(np.searchsorted(edges, share, side="left"), len(names) - 1)]
 
 
+def priority_of_probability(probability: np.ndarray) -> np.ndarray:
+    """Priority band of each lead: that of the best rank among the leads of equal probability.
+
+    Ranks stay unique (ties by lead id), but a band is decided by the probability alone:
+    leads the model cannot tell apart get the same priority, never one by id order.
+
+    >>> priority_of_probability(np.array([0.9] * 6 + [0.1] * 14)).tolist()[4:8]
+    ['very high', 'very high', 'medium', 'medium']
+    """
+    best_rank = pd.Series(np.asarray(probability)).rank(method="min", ascending=False)
+    return priority_of_rank(best_rank.to_numpy(), len(best_rank))
+
+
 def rank_leads(probability: np.ndarray, lead_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rank (1 = highest probability, ties by lead id) and the 1-99 percentile score."""
     order = np.lexsort((lead_ids.astype(str), -probability))
@@ -272,6 +317,7 @@ def score_leads(
     explain: int | None = None,
     lang: str = "en",
     on_progress: Callable[[str, int, int], None] | None = None,
+    phrases: str | Path | Mapping[str, Mapping[str, ColumnPhrases]] | None = None,
 ) -> pd.DataFrame:
     """Score a scoring table (or a flat table's raw rows, for a flat-table model).
 
@@ -291,8 +337,23 @@ def score_leads(
     lang : {"en", "de"}
     on_progress : callable, optional
         ``(stage, done, total)`` as reasons are computed.
+    phrases : path or mapping, optional
+        How a flat-table model's reasons name its columns (:func:`leadscore.reasons.load_phrases`);
+        by default their headers. Event data reads ``reasons.yaml``.
+
+    Raises
+    ------
+    LeadscoreError
+        When ``phrases`` are given for a model trained on event data, or the phrases file is
+        not valid.
     """
     model, typer = loaded.model, loaded.typer
+    if phrases is not None and typer is None:
+        raise LeadscoreError(
+            "phrases are for flat-table models; reasons of event data come from reasons.yaml."
+        )
+    if isinstance(phrases, str | Path):
+        phrases = load_phrases(phrases)
     if typer is not None:
         features = typer.transform(table)
         lead_ids = (
@@ -304,7 +365,8 @@ def score_leads(
     else:
         check_features(model, table)
         features, lead_ids, account_ids = table, table["lead_id"], table["account_id"]
-    probability = model.predict_proba(features)[:, 1]
+    # Ranked as written to the file: leads whose probabilities print the same are ties.
+    probability = np.round(model.predict_proba(features)[:, 1], 6)
     ids = lead_ids.to_numpy()
     rank, score = rank_leads(probability, ids)
     out = pd.DataFrame(
@@ -313,16 +375,32 @@ def score_leads(
             "account_id": account_ids.to_numpy() if account_ids is not None else pd.NA,
             "as_of": f"{as_of:%Y-%m-%d}",
             "model_version": loaded.version,
-            "probability": np.round(probability, 6),
+            "probability": probability,
             "score": score,
         }
     )
     points = _points(features, sheet, flat=typer is not None)
     out = pd.concat([out, points], axis=1)
     out["rank"] = rank
-    out["priority"] = priority_of_rank(rank, len(out))
+    out["priority"] = priority_of_probability(probability)
     out = pd.concat(
-        [out, _reasons(model, features, rank, families or {}, explain, lang, on_progress)], axis=1
+        [
+            out,
+            _reasons(
+                model,
+                features,
+                rank,
+                families or {},
+                explain,
+                on_progress,
+                writer_for=lambda columns: (
+                    ReasonWriter(columns, lang)
+                    if typer is None
+                    else FlatReasonWriter(typer, lang, phrases, loaded.reference)
+                ),
+            ),
+        ],
+        axis=1,
     )
     return out.sort_values("rank", kind="stable", ignore_index=True)
 
@@ -341,8 +419,8 @@ def _reasons(
     rank: np.ndarray,
     families: dict[str, str],
     explain: int | None,
-    lang: str,
     on_progress: Callable[[str, int, int], None] | None,
+    writer_for: Callable[[dict[str, list[str]]], ReasonWriter | FlatReasonWriter],
 ) -> pd.DataFrame:
     slots = [f"reason_{i}" for i in range(1, N_FOR + 1)]
     slots += [f"against_{i}" for i in range(1, N_AGAINST + 1)]
@@ -362,13 +440,19 @@ def _reasons(
                 on_progress("explaining", done, len(rows))
 
         grouped, _ = grouped_contributions(model, rows, groups, on_chunk=advance)
+        writer = writer_for(groups.columns)
+        if isinstance(writer, FlatReasonWriter):
+            # An empty cell is a reason only when the model says it matters.
+            empty = np.column_stack(
+                [rows[groups.columns[name]].isna().all(axis=1) for name in groups.names]
+            )
+            grouped = keep_missing_with_signal(grouped, empty)
         picks = {}
         for names, k, sign in ((slots[:N_FOR], N_FOR, 1), (slots[N_FOR:], N_AGAINST, -1)):
             top, values = strongest(grouped, k, sign)
             for j, slot in enumerate(names):
                 picks[slot] = top[:, j]
                 effect[slot][chosen] = np.round(values[:, j], 3)
-        writer = ReasonWriter(groups.columns, lang)
         for family_index, family in enumerate(groups.names):
             needed = np.zeros(len(rows), dtype=bool)
             for slot in slots:
@@ -376,7 +460,11 @@ def _reasons(
             if not needed.any():
                 continue
             rendered = np.full(len(rows), "", dtype=object)
-            rendered[needed] = writer.render(family, rows.loc[needed])
+            if isinstance(writer, FlatReasonWriter):
+                contribution = grouped[needed, family_index]
+                rendered[needed] = writer.render(family, rows.loc[needed], contribution)
+            else:
+                rendered[needed] = writer.render(family, rows.loc[needed])
             for slot in slots:
                 hit = picks[slot] == family_index
                 text[slot][chosen[hit]] = rendered[hit]
