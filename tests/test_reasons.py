@@ -212,6 +212,20 @@ def test_a_number_gets_its_standing_among_the_training_leads(flat) -> None:
     )
 
 
+def test_every_number_has_a_standing_but_only_the_top_features_are_watched_for_drift(
+    flat,
+) -> None:
+    typer, rows = flat
+    rows = rows.assign(Visits=np.arange(len(rows)) % 10)
+    # compare_flat keeps the bins of every number, and watches the top features only.
+    reference = DriftReference.fit(rows, ["Time_on_Site"], also=["Visits", "Time_on_Site"])
+    assert list(reference.shares) == ["Time_on_Site", "Visits"]
+    shifted = rows.assign(Visits=rows["Visits"] * 100)  # a drift nobody watches
+    assert reference.compare(shifted)["feature"].tolist() == ["Time_on_Site"]
+    writer = FlatReasonWriter(typer, "en", reference=reference)
+    assert writer.standing("Visits", np.array([9.0]))[0] == "top 10 % of leads"
+
+
 def test_shared_values_and_the_middle_read_as_such() -> None:
     # 55 % of the training leads had 0 visits, 30 % one, 15 % two or more.
     reference = SimpleNamespace(

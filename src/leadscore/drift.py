@@ -47,23 +47,31 @@ def _shares(codes: pd.Series, n_codes: int) -> np.ndarray:
 
 @dataclass
 class DriftReference:
-    """Bins and training shares of the features to watch."""
+    """Bins and training shares of features; drift is watched on ``watched`` (default: all).
+
+    The other features' bins serve to say where a lead stands among the training leads
+    (flat-table reasons: "top 10 % of leads").
+    """
 
     binner: Binner
     shares: dict[str, np.ndarray]
+    watched: list[str] | None = None
 
     @classmethod
-    def fit(cls, X: pd.DataFrame, features: list[str]) -> DriftReference:
-        """Record the distribution of ``features`` on the training rows ``X``."""
-        binner = Binner(max_bins=10, min_bin_share=0.01).fit(X[features])
-        codes = binner.transform(X[features])
-        shares = {f: _shares(codes[f], binner.n_codes(f)) for f in features}
-        return cls(binner, shares)
+    def fit(
+        cls, X: pd.DataFrame, features: list[str], also: list[str] | None = None
+    ) -> DriftReference:
+        """Record the distribution of ``features`` (watched) and ``also`` on the rows ``X``."""
+        every = [*features, *(f for f in also or [] if f not in features)]
+        binner = Binner(max_bins=10, min_bin_share=0.01).fit(X[every])
+        codes = binner.transform(X[every])
+        shares = {f: _shares(codes[f], binner.n_codes(f)) for f in every}
+        return cls(binner, shares, list(features) if also else None)
 
     def compare(self, X: pd.DataFrame) -> pd.DataFrame:
         """PSI of each watched feature in ``X``, largest first, with its reading."""
-        features = list(self.shares)
-        codes = self.binner.transform(X[features])
+        features = list(self.shares) if self.watched is None else list(self.watched)
+        codes = self.binner.transform(X[list(self.shares)])
         rows = []
         for name in features:
             psi = population_stability(

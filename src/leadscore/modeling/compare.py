@@ -471,7 +471,12 @@ def compare_flat(
         audit=audit,
         typer=typer,
         shap_importance=shap_importance,
-        drift_reference=DriftReference.fit(X, list(reference.shares)),
+        # Every number's bins too: reasons say where a lead stands among the training leads.
+        drift_reference=DriftReference.fit(
+            X,
+            list(reference.shares),
+            also=[c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])],
+        ),
         tested_models=tested,
         fitted_rows=fitted,
         warnings=split_warnings(
