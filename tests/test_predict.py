@@ -13,11 +13,19 @@ from typer.testing import CliRunner
 
 from conftest import NOW
 from leadscore.cli import app
+from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError
 from leadscore.explain import contributions, family_groups, grouped_contributions
 from leadscore.features.pipeline import build_scoring_table, build_training_table
+from leadscore.flat_table import TableTyper
 from leadscore.modeling.compare import compare_models
-from leadscore.modeling.predict import LoadedModel, check_features, score_leads
+from leadscore.modeling.predict import (
+    LoadedModel,
+    check_features,
+    priority_of_probability,
+    score_leads,
+)
+from leadscore.modeling.train import LightGBMModel
 
 AS_OF = "2026-01-15"
 
@@ -294,11 +302,6 @@ def test_settings_or_points_unlike_the_models_are_refused_by_name(custom, tmp_pa
 
 
 # --- Flat-table models: fewer than 3 features, ties, reasons in words (issue 11, 5 and 6) ---
-
-from leadscore.drift import DriftReference  # noqa: E402
-from leadscore.flat_table import TableTyper  # noqa: E402
-from leadscore.modeling.predict import priority_of_probability  # noqa: E402
-from leadscore.modeling.train import LightGBMModel  # noqa: E402
 
 _SLOTS = ["reason_1", "reason_2", "reason_3", "against_1", "against_2"]
 

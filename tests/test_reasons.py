@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from leadscore.cli import app
+from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError
 from leadscore.features.behaviour import behaviour_features
 from leadscore.features.catalogue import catalogue_frame
 from leadscore.features.pipeline import EXPLICIT_CATALOGUE
+from leadscore.flat_table import TableTyper
 from leadscore.reasons import (
     LANGUAGES,
+    FlatReasonWriter,
     ReasonWriter,
     families_without_templates,
+    format_numbers,
+    load_phrases,
     load_reason_templates,
+    phrases_template,
+    table_columns,
 )
 from leadscore.settings import load_settings
 
@@ -151,21 +162,6 @@ def test_reason_files_that_would_fail_while_rendering_are_refused(
 
 
 # --- Flat tables: reasons in words from the user's own columns (issue 11, item 6) -----------
-
-from types import SimpleNamespace  # noqa: E402
-
-from typer.testing import CliRunner  # noqa: E402
-
-from leadscore.cli import app  # noqa: E402
-from leadscore.drift import DriftReference  # noqa: E402
-from leadscore.flat_table import TableTyper  # noqa: E402
-from leadscore.reasons import (  # noqa: E402
-    FlatReasonWriter,
-    format_numbers,
-    load_phrases,
-    phrases_template,
-    table_columns,
-)
 
 
 @pytest.fixture(scope="module")

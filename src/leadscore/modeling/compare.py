@@ -412,9 +412,14 @@ def compare_flat(
             "points": hand_scores["points"].to_numpy(),
             "grade": hand_scores["grade"].to_numpy(),
         }
+    tuning = {}
     if tune:
         search = tune_lightgbm(train, y_train, valid, y_valid, random_state=seed)
         lightgbm = search.best_model
+        tuning["tuning"] = (
+            f"best of {len(search.trials)} LightGBM settings on validation (log loss "
+            f"{search.best_score:.4f}): {search.best_params or 'the defaults'}"
+        )
     parts = (split.train, split.valid, split.test)
     fits = fit_newest(
         clone(lightgbm) if lightgbm is not None else LightGBMModel(), X, y, parts, table.times
@@ -450,7 +455,10 @@ def compare_flat(
             part: f", to {pd.Timestamp(times[rows].max()):%Y-%m-%d}"
             for part, rows in zip(("train", "valid", "test"), parts, strict=True)
         }
-    fitted = _fitted_rows({"train": len(train), "valid": len(valid), "test": len(test)}, until)
+    fitted = {
+        **_fitted_rows({"train": len(train), "valid": len(valid), "test": len(test)}, until),
+        **tuning,
+    }
     card = models["learned_points"]
     return Comparison(
         models=models,
