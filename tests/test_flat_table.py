@@ -629,6 +629,29 @@ def test_scoring_refuses_repeated_ids_and_numbers_too_large(tmp_path: Path) -> N
             typer.transform(read_table_file(path).frame)
 
 
+def test_scoring_refuses_text_where_the_model_was_trained_on_numbers(tmp_path: Path) -> None:
+    frame = _hostile_frame()[["Lead ID", "Email Opens", "Converted"]]
+    path = tmp_path / "leads.csv"
+    frame.to_csv(path, index=False)
+    raw = read_table_file(path)
+    typer = TableTyper(drop=("converted",), id_col="lead_id", headers=file_headers(raw))
+    typer.fit(raw.frame)
+    assert typer.kinds_["email_opens"] == "numeric"
+    # One stray word in a column of numbers is what training allowed too: a blank.
+    frame["Email Opens"] = frame["Email Opens"].astype(object)
+    frame.loc[3, "Email Opens"] = "lots"
+    frame.to_csv(path, index=False)
+    assert len(read_scoring_rows(path, typer)[0]) == len(frame)
+    # A column turned to text would reach the model as blanks ("not given" reasons): refused.
+    frame.loc[: len(frame) // 2, "Email Opens"] = "lots"
+    frame.to_csv(path, index=False)
+    with pytest.raises(LeadscoreError) as error:
+        read_scoring_rows(path, typer)
+    message = str(error.value)
+    assert message.startswith(f"{path}: column 'Email Opens' has ")
+    assert "value(s) that are not numbers" in message and "'lots'" in message
+
+
 @pytest.mark.parametrize("threshold", ["nan", "7", "-5", "0.5"])
 def test_the_leakage_threshold_must_be_an_auc_above_one_half(tmp_path, threshold) -> None:
     path = tmp_path / "t.csv"

@@ -535,10 +535,10 @@ CASES: list[Case] = [
         protect=("out/scores.csv",),
     ),
     Case(
-        "score --out drift.csv collides with the drift table",
-        _score(out="out/drift.csv"),
-        mentions=("drift.csv",),
-        protect=("out/drift.csv",),
+        "score --accounts-out collides with the drift table",
+        _score("--accounts-out", "@out/scores_drift.csv"),
+        mentions=("scores_drift.csv",),
+        protect=("out/scores_drift.csv",),
     ),
     Case(
         "score --accounts-out equals --out",

@@ -277,9 +277,8 @@ def _invoke(*args: str):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--out", "{d}/drift.csv"], "--out and the drift table written next to --out"),
         (["--accounts-out", "{d}/scores.csv"], "--out and --accounts-out are the same file"),
-        (["--accounts-out", "{d}/./drift.csv"], "the drift table written next to --out and"),
+        (["--accounts-out", "{d}/./scores_drift.csv"], "the drift table written next to --out and"),
         (["--out", "{d}"], "is a folder: give a file name"),
         (["--out", "{d}/scores.csv/x.csv"], "scores.csv is a file, not a folder"),
         (["--out", "{data}/scores.csv"], "would be written inside --data"),
@@ -292,7 +291,7 @@ def test_score_refuses_colliding_outputs_before_reading_anything(
     data.mkdir()  # empty: reading it would fail with another message
     scores = tmp_path / "scores.csv"
     scores.write_bytes(b"lead_id,probability\nL1,0.5\n")
-    (tmp_path / "drift.csv").write_bytes(b"feature,psi\n")
+    (tmp_path / "scores_drift.csv").write_bytes(b"feature,psi\n")
     args = [a.format(d=tmp_path, data=data) for a in extra]
     if "--out" not in args:
         args += ["--out", str(scores)]
@@ -300,7 +299,7 @@ def test_score_refuses_colliding_outputs_before_reading_anything(
     assert result.exit_code == 1
     assert message in " ".join(str(result.exception).split()), result.exception
     assert scores.read_bytes() == b"lead_id,probability\nL1,0.5\n"
-    assert (tmp_path / "drift.csv").read_bytes() == b"feature,psi\n"
+    assert (tmp_path / "scores_drift.csv").read_bytes() == b"feature,psi\n"
     assert _hidden(tmp_path) == []
 
 

@@ -35,7 +35,7 @@ def report(registry: Path, data: Path, tmp_path_factory: pytest.TempPathFactory)
             app, ["score", "--data", str(data), "--out", str(folder / "scores.csv")]
         )
         assert scored.exit_code == 0, scored.output
-        assert (folder / "drift.csv").is_file()
+        assert (folder / "scores_drift.csv").is_file()
         out = folder / "leadscore_report.html"
         made = runner.invoke(
             app, ["report", "--scores", str(folder / "scores.csv"), "--out", str(out)]
@@ -107,7 +107,8 @@ def test_ids_are_text_on_the_page_and_never_logged_to_mlflow(
     scores.loc[scores["rank"] == 1, "lead_id"] = "0000667"
     scores.loc[scores["rank"] == 2, "account_id"] = "0042"
     write_table(scores, tmp_path / "scores.csv")
-    (tmp_path / "drift.csv").write_bytes((report.parent / "drift.csv").read_bytes())
+    drift = (report.parent / "scores_drift.csv").read_bytes()
+    (tmp_path / "scores_drift.csv").write_bytes(drift)
     monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{registry / 'mlflow.db'}")
     out = tmp_path / "page.html"
     made = CliRunner().invoke(

@@ -30,6 +30,7 @@ from leadscore.io import (
     TABLE_SUFFIXES,
     atomic_path,
     check_distinct_outputs,
+    drift_table,
     file_hash,
     write_table,
 )
@@ -772,7 +773,7 @@ def score(
     check_distinct_outputs(  # before anything is read: no output may overwrite another or an input
         {
             "--out": out,
-            "the drift table written next to --out": out.with_name("drift.csv"),
+            "the drift table written next to --out": drift_table(out),
             "--accounts-out": accounts_out,
         },
         inputs={
@@ -878,7 +879,7 @@ def score(
     if drift is not None:
         from leadscore.drift import retrain_advice
 
-        drift_path = write_table(drift, out.with_name("drift.csv"))
+        drift_path = write_table(drift, drift_table(out))
         console.print(
             _plain(f"Drift since training ({drift_path}): {retrain_advice(drift)}"), highlight=False
         )
@@ -1103,7 +1104,7 @@ def report(
         {"--out": out},
         inputs={
             "--scores": scores,
-            "the drift table next to --scores": scores.with_name("drift.csv") if scores else None,
+            "the drift table next to --scores": drift_table(scores) if scores else None,
         },
     )
     with err_console.status("Gathering the run and the scores"):

@@ -1072,17 +1072,40 @@ def read_scoring_rows(
         raise LeadscoreError(f"{path}: the file has no rows to score, only a header.")
     if typer.id_col:
         check_ids(frame[typer.id_col], path, typer.header(typer.id_col))
+    formats = getattr(typer, "number_formats_", {})
     for name in (n for n, kind in typer.kinds_.items() if kind == "numeric"):
+        header, column = typer.header(name), frame[name]
         try:
-            finite_numbers(frame[name], typer.header(name))
+            numbers = finite_numbers(column, header, formats.get(name))
         except NumberOutOfRangeError as error:
             raise LeadscoreError(f"{path}: {error}") from None
+        _check_readable(column, numbers, path, header)
     if as_of is not None:
         return frame, as_of
     if typer.time_col and typer.time_col in frame.columns:
         times = parse_time_column(frame, typer.time_col, path, typer.header(typer.time_col))
         return frame, times.max().floor("D") + pd.Timedelta(days=1)
     return frame, pd.Timestamp.now(tz="UTC").floor("D")
+
+
+def _check_readable(column: pd.Series, numbers: pd.Series, path: Path, header: str) -> None:
+    """Refuse a column of numbers to score where more values fail to read than training allowed.
+
+    Training took the column for numbers because at least :data:`_PARSE_SHARE` of its filled
+    values were; a scoring file with more text there ("lots", a shifted column) would reach the
+    model as blanks, and reasons would call them "not given".
+    """
+    if pd.api.types.is_numeric_dtype(column):
+        return
+    unreadable = clean_text(column).notna() & numbers.isna()
+    filled = int(clean_text(column).notna().sum())
+    if filled and unreadable.sum() > (1 - _PARSE_SHARE) * filled:
+        raise LeadscoreError(
+            f"{path}: column '{header}' has {int(unreadable.sum()):,} value(s) that are not "
+            f"numbers ({unreadable.sum() / filled:.0%} of its filled values)"
+            f"{_examples(header, column, column[unreadable].astype('string'))}; the model was "
+            "trained on numbers there: correct or clear them in the export."
+        )
 
 
 def _column(frame: pd.DataFrame, path: Path, option: str, given: str) -> str:

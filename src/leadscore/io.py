@@ -353,6 +353,19 @@ def _probe_writable(folder: Path, path: Path) -> None:
         raise LeadscoreError(message) from None
 
 
+def drift_table(scores: str | Path) -> Path:
+    """The drift table ``leadscore score`` writes beside a scores file, named after it.
+
+    Each scores file has its own (two tables scored into one folder keep both), and a file of
+    the user's named ``drift.csv`` is never touched.
+
+    >>> drift_table("data/scores/scores.csv").as_posix()
+    'data/scores/scores_drift.csv'
+    """
+    scores = Path(scores)
+    return scores.with_name(f"{scores.stem}_drift.csv")
+
+
 def check_distinct_outputs(
     outputs: Mapping[str, str | os.PathLike[str] | None],
     inputs: Mapping[str, str | os.PathLike[str] | None] | None = None,

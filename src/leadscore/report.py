@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from leadscore.drift import retrain_advice
 from leadscore.errors import LeadscoreError
-from leadscore.io import atomic_path
+from leadscore.io import atomic_path, drift_table
 from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES
 from leadscore.modeling.evaluate import METRIC_TITLES
 
@@ -73,7 +73,8 @@ def _grade_grid(grades: pd.DataFrame) -> pd.DataFrame:
 def gather(run_id: str | None = None, scores: Path | None = None) -> ReportData:
     """Read the run (default: the champion's) and the scores file (optional).
 
-    The drift table ``drift.csv`` next to the scores file is shown when present.
+    The drift table next to the scores file (:func:`leadscore.io.drift_table`) is shown when
+    present.
 
     Raises
     ------
@@ -176,7 +177,7 @@ def _add_scores(data: ReportData, frame: pd.DataFrame, path: Path) -> None:
     data.top_leads = frame.sort_values("rank").head(20)[[c for c in shown if c in frame.columns]]
     data.scores_file = path.name
     data.scores_as_of = str(frame["as_of"].iloc[0]) if len(frame) else None
-    drift_path = path.with_name("drift.csv")
+    drift_path = drift_table(path)
     if drift_path.is_file():
         try:
             data.drift = pd.read_csv(drift_path)
