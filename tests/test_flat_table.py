@@ -919,6 +919,16 @@ def test_a_bad_types_file_is_refused_naming_file_line_and_value(
         read_types_file(path, _marks_frame().columns)
 
 
+@pytest.mark.parametrize(("content", "suffix"), [("", ".yaml"), ("column,type\n", ".csv")])
+def test_an_empty_types_file_is_refused(tmp_path: Path, content: str, suffix: str) -> None:
+    from leadscore.types_file import read_types_file
+
+    path = tmp_path / f"types{suffix}"
+    path.write_text(content)
+    with pytest.raises(LeadscoreError, match=rf"{path.name}: the --types file types no column"):
+        read_types_file(path, _marks_frame().columns)
+
+
 def test_personal_data_stays_dropped_whatever_the_types_file_says() -> None:
     raw = pd.DataFrame({"owner": ["Stefan Wolf", "Anna Vogel"] * 5, "visits": list("1234512345")})
     typer = TableTyper(types={"owner": "category"}).fit(raw)

@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import log_loss
 
+from leadscore.errors import LeadscoreError
 from leadscore.flat_table import flat_split, load_flat_table
 from leadscore.modeling.compare import compare_flat
 from leadscore.modeling.train import (
@@ -126,3 +127,21 @@ def test_tune_searches_lightgbm_settings_on_flat_tables(tmp_path: Path) -> None:
     changed = {k for k in TUNING_SPACE if params[k] != defaults[k]}
     assert changed <= set(TUNING_SPACE)
     assert "tuning" not in compare_flat(table).fitted_rows
+
+
+def test_a_split_by_time_never_cuts_through_one_time(tmp_path: Path) -> None:
+    rng = np.random.default_rng(5)
+    days = np.repeat(pd.date_range("2025-01-01", periods=10, freq="D").strftime("%Y-%m-%d"), 70)
+    frame = pd.DataFrame(
+        {"Visits": rng.poisson(3, len(days)), "Day": days, "Won": rng.random(len(days)) < 0.3}
+    )
+    path = tmp_path / "days.csv"
+    frame.to_csv(path, index=False)
+    table = load_flat_table(path, "Won", time_col="Day")
+    split = flat_split(table)
+    times = table.times.to_numpy()
+    assert times[split.train].max() < times[split.valid].min()
+    assert times[split.valid].max() < times[split.test].min()
+    frame.assign(Day="2025-01-01").to_csv(path, index=False)
+    with pytest.raises(LeadscoreError, match=r"time column 'Day' has 1 distinct time\(s\)"):
+        flat_split(load_flat_table(path, "Won", time_col="Day"))

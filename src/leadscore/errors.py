@@ -66,3 +66,15 @@ def name_list(names: Iterable[Any]) -> str:
     """
     cut = sorted(_CONTROL.sub("", n if len(n) <= 40 else n[:39] + "…") for n in map(str, names))
     return ", ".join(cut[:10]) + (f" and {len(cut) - 10} more" if len(cut) > 10 else "")
+
+
+def column_list(names: Iterable[Any], limit: int = 30) -> str:
+    """A table's columns for a message, in the file's order: ``limit`` at most, then how many
+    more (so a user looking for one knows the list goes on).
+
+    >>> column_list(["a", "b", "c"], limit=2)
+    'a, b and 1 more'
+    """
+    names = [str(n) for n in names]
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more

@@ -69,7 +69,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
 from leadscore.cells import FALSE_WORDS, PLACEHOLDERS, TRUE_WORDS
-from leadscore.errors import LeadscoreError
+from leadscore.errors import LeadscoreError, column_list
 from leadscore.privacy import FLAG_SHARE, personal_data_reason, safe_example, safe_examples
 from leadscore.readers import RawTable, normalise_column_name, read_table_file
 from leadscore.validation import EARLIEST_TIMESTAMP
@@ -1113,7 +1113,7 @@ def _column(frame: pd.DataFrame, path: Path, option: str, given: str) -> str:
     if name not in frame.columns:
         raise LeadscoreError(
             f"{path}: {option} column '{given}' is not in the file; its columns are "
-            f"{', '.join(frame.columns[:30])}."
+            f"{column_list(frame.columns)}."
         )
     return name
 
@@ -1270,13 +1270,35 @@ class FlatSplit:
 
 
 def flat_split(table: FlatTable, seed: int = 0, test_share: float = 0.2) -> FlatSplit:
-    """60/20/20: by time when the table has a time column (test = latest), else stratified."""
+    """60/20/20: by time when the table has a time column (test = latest), else stratified.
+
+    A split by time never cuts through rows of the same time: they go to the later part, so
+    validation ends before the test begins (rows of one day are not both history and future).
+
+    Raises
+    ------
+    LeadscoreError
+        When the time column has too few distinct times for three parts, or a part has only
+        one outcome.
+    """
     n = len(table.labels)
     if table.times is not None:
-        order = np.argsort(table.times.to_numpy(), kind="stable")
-        n_test = round(test_share * n)
-        train, valid, test = np.split(order, [n - 2 * n_test, n - n_test])
         t = table.times.to_numpy()
+        order = np.argsort(t, kind="stable")
+        ordered = t[order]
+        n_test = round(test_share * n)
+        cuts = [
+            int(np.searchsorted(ordered, ordered[min(at, n - 1)], side="left"))
+            for at in (n - 2 * n_test, n - n_test)
+        ]
+        train, valid, test = np.split(order, cuts)
+        if not (len(train) and len(valid) and len(test)):
+            raise LeadscoreError(
+                f"{table.path}: time column '{table.headers.get(table.time_col, table.time_col)}' "
+                f"has {pd.Series(t).nunique():,} distinct time(s): too few to give training, "
+                "validation and test rows times of their own. Give a time column that varies, "
+                "or leave out --time-col to split at random."
+            )
         description = (
             f"split by {table.time_col}: train to {pd.Timestamp(t[train].max()):%Y-%m-%d}, "
             f"validation to {pd.Timestamp(t[valid].max()):%Y-%m-%d}, "

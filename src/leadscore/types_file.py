@@ -35,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-from leadscore.errors import LeadscoreError
+from leadscore.errors import LeadscoreError, column_list
 from leadscore.flat_table import NUMBER_FORMATS, ROLES, TYPES
 from leadscore.privacy import safe_example
 from leadscore.readers import normalise_column_name
@@ -72,6 +72,11 @@ def read_types_file(path: str | Path, columns: Iterable[str]) -> TypeOverrides:
         entries = _yaml_entries(path, text)
     else:
         entries = _csv_entries(path, text)
+    if not entries:  # an empty file is a mistake (a wrong path, an unsaved edit), not "no change"
+        raise LeadscoreError(
+            f"{path}: the --types file types no column; give 'column,type' rows (edit the "
+            "column_types.csv training writes) or leave out --types."
+        )
     known = list(columns)
     types: dict[str, str] = {}
     formats: dict[str, str] = {}
@@ -86,7 +91,7 @@ def read_types_file(path: str | Path, columns: Iterable[str]) -> TypeOverrides:
         if name is None:
             raise LeadscoreError(
                 f"{where}: column {safe_example(given)} is not in the table; its columns are "
-                f"{', '.join(known[:30])}."
+                f"{column_list(known)}."
             )
         if kind not in TYPES:
             raise LeadscoreError(
