@@ -999,3 +999,18 @@ def test_train_prints_the_typing_table_writes_it_and_takes_it_back(tmp_path: Pat
     bad.write_text("column,type\nbrowser,text\n")
     message = _user_error(_invoke(*args, "--types", str(bad)))
     assert "bad.csv, line 2: type 'text' of column 'browser'" in message
+
+
+def test_each_table_keeps_its_own_report_folder(tmp_path: Path, monkeypatch) -> None:
+    from leadscore import config
+
+    monkeypatch.setattr(config, "REPORTS_DIR", tmp_path / "reports")
+    for name in ("north.csv", "south.csv"):
+        messy_flat_table(600, seed=1).to_csv(tmp_path / name, index=False)
+        args = ["train", "--table", str(tmp_path / name), "--target", "Converted", "--no-track"]
+        result = _invoke(*args, "--id", "Lead ID", "--min-class-rows", "20")
+        assert result.exit_code == 0, result.output
+        folder = tmp_path / "reports" / f"leadscore-{Path(name).stem}"
+        assert (folder / "column_types.csv").is_file() and (folder / "leakage_audit.csv").is_file()
+        unwrapped = "".join(result.output.split())  # the terminal wraps long paths
+        assert f"correctwith--types{folder / 'column_types.csv'}" in unwrapped

@@ -355,9 +355,13 @@ def train(
     tune: Annotated[
         bool, typer.Option(help="Search LightGBM parameters on the validation period first.")
     ] = False,
-    out_dir: Annotated[Path, typer.Option(help="Where the comparison files go.")] = (
-        config.REPORTS_DIR
-    ),
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where the comparison files go (default: reports/; with --table, "
+            "reports/MODEL-NAME/, so tables keep their own)."
+        ),
+    ] = None,
     metrics_out: Annotated[
         Path | None, typer.Option(help="Also write every model's metrics to this JSON file.")
     ] = None,
@@ -384,6 +388,12 @@ def train(
         from leadscore.modeling.tracking import check_model_name
 
         check_model_name(name)
+    if out_dir is None:
+        out_dir = config.REPORTS_DIR
+        if table is not None:
+            from leadscore.modeling.tracking import table_model_name
+
+            out_dir = out_dir / (name or table_model_name(table))
     check_distinct_outputs(
         {
             **{f"--out-dir's {name}": out_dir / name for name in _TRAIN_FILES},
@@ -526,7 +536,8 @@ def _train_flat(
         except NumberOutOfRangeError as exc:
             raise LeadscoreError(f"{path}: {exc}") from None
     kinds = result.typer.describe(flat.frame)
-    _print_typing_table(kinds, len(flat.labels), float(flat.labels.mean()))
+    written = out_dir / "column_types.csv" if out_dir is not None else None
+    _print_typing_table(kinds, len(flat.labels), float(flat.labels.mean()), written)
     if out_dir is not None:  # the user's corrections start from it (--types)
         write_table(kinds, out_dir / "column_types.csv")
     if flat.kept:
@@ -561,13 +572,19 @@ _TRAIN_FILES = (
 )
 
 
-def _print_typing_table(kinds: pd.DataFrame, rows: int, converted: float) -> None:
+def _print_typing_table(
+    kinds: pd.DataFrame, rows: int, converted: float, written: Path | None
+) -> None:
     """The typing table, compact: what each column holds and what the model gets from it."""
     used = int((~kinds["type"].isin(["drop", "target", "id"])).sum())
     dropped = int((kinds["type"] == "drop").sum())
+    correct = f" (correct with --types {written})" if written is not None else ""
     console.print(
-        f"{rows:,} rows, {converted:.1%} converted; {used} columns used, {dropped} dropped "
-        "(correct with --types column_types.csv):"
+        _plain(
+            f"{rows:,} rows, {converted:.1%} converted; {used} columns used, {dropped} "
+            f"dropped{correct}:"
+        ),
+        highlight=False,
     )
     table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     for title, justify in (
