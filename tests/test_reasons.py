@@ -309,7 +309,7 @@ def test_other_kinds_are_read_by_their_values() -> None:
     ]
     assert writer.render("created_hour", rows, np.ones(2))[1] == "Created (hour): 23"
     german = FlatReasonWriter(typer, "de").render("created_weekday", rows, np.ones(2))
-    assert german[0] == "Created (Wochentag): Mon"
+    assert german.tolist() == ["Created (Wochentag): Mo", "Created (Wochentag): Sa"]
 
 
 def test_a_phrases_file_names_columns_in_each_language(flat, tmp_path) -> None:

@@ -390,6 +390,18 @@ _PHRASES_HEADER = """\
 """
 
 
+#: Weekday and month names of calendar features (the typer writes them in English) by language.
+_CALENDAR_NAMES: dict[str, dict[str, str]] = {
+    "de": dict(
+        zip(
+            ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Mar", "May", "Oct", "Dec"],
+            ["Mo", "Di", "Mi", "Do", "Fr", "Sa", "So", "Mär", "Mai", "Okt", "Dez"],
+            strict=True,
+        )
+    )
+}
+
+
 @dataclass(frozen=True)
 class ColumnPhrases:
     """How reasons name one column in one language (see :func:`load_phrases`)."""
@@ -667,7 +679,8 @@ class FlatReasonWriter:
         if feature in self._calendar:
             column, part = self._calendar[feature]
             label = self._label(column)
-            return ColumnPhrases(f"{label} ({self.words.get(part, part)})")
+            names = _CALENDAR_NAMES.get(self.lang, {})
+            return ColumnPhrases(f"{label} ({self.words.get(part, part)})", values=names)
         column = self._column.get(feature)
         if column is None:
             return ColumnPhrases(label=default_label(feature))
