@@ -1108,15 +1108,9 @@ def report(
     from leadscore.report import gather, log_report, write_report
 
     if scores is None:
-        found = sorted(
-            (
-                p
-                for p in config.SCORES_FILE.parent.glob("scores*.*")
-                if p.suffix.lower() in (".csv", ".parquet")
-            ),
-            key=lambda p: p.stat().st_mtime,
-        )
-        scores = found[-1] if found else None
+        from leadscore.report import newest_scores
+
+        scores = newest_scores(config.SCORES_FILE.parent)
     check_distinct_outputs(
         {"--out": out},
         inputs={

@@ -363,7 +363,11 @@ def drift_table(scores: str | Path) -> Path:
     'data/scores/scores_drift.csv'
     """
     scores = Path(scores)
-    return scores.with_name(f"{scores.stem}_drift.csv")
+    return scores.with_name(f"{scores.stem}{DRIFT_SUFFIX}.csv")
+
+
+#: What :func:`drift_table` appends to the scores file's name.
+DRIFT_SUFFIX = "_drift"
 
 
 def check_distinct_outputs(

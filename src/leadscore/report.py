@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from leadscore.drift import retrain_advice
 from leadscore.errors import LeadscoreError
-from leadscore.io import atomic_path, drift_table
+from leadscore.io import DRIFT_SUFFIX, atomic_path, drift_table
 from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES
 from leadscore.modeling.evaluate import METRIC_TITLES
 
@@ -68,6 +68,28 @@ def _grade_grid(grades: pd.DataFrame) -> pd.DataFrame:
     )
     grid = cells.pivot_table(index="fit", columns="engagement", values="text", aggfunc="first")
     return grid.reindex(index=list("ABCD"), columns=list("1234")).fillna("–")
+
+
+def newest_scores(folder: Path) -> Path | None:
+    """The newest scores file (``scores*.csv`` or ``.parquet``) in ``folder``, drift tables left
+    out (see :func:`leadscore.io.drift_table`); None when there is none.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "scores.csv").write_text("lead_id")
+    >>> _ = (folder / "scores_drift.csv").write_text("feature,psi")  # written after it
+    >>> newest_scores(folder).name
+    'scores.csv'
+    """
+    found = sorted(
+        (
+            p
+            for p in Path(folder).glob("scores*.*")
+            if p.suffix.lower() in (".csv", ".parquet") and not p.stem.endswith(DRIFT_SUFFIX)
+        ),
+        key=lambda p: p.stat().st_mtime,
+    )
+    return found[-1] if found else None
 
 
 def gather(run_id: str | None = None, scores: Path | None = None) -> ReportData:
