@@ -364,6 +364,14 @@ def test_each_table_gets_its_own_champion_and_scores_with_it(two_tables, tmp_pat
                   str(by_name))  # fmt: skip
     assert result.exit_code == 0, result.output
     assert by_name.read_bytes() == (tmp_path / "bank-scores.csv").read_bytes()
+    # Next month's export has the same columns: scored by the table's model, and said so.
+    march = tmp_path / "leads-march.csv"
+    march.write_bytes(leads.read_bytes())
+    result = _cli(home, "score", "--table", str(march), "--out", str(tmp_path / "m.csv"))
+    assert result.exit_code == 0, result.output
+    said = _said(result)
+    assert "scored with models:/leadscore-leads-export@champion, trained on another file" in said
+    assert "there is no champion named leadscore-leads-march" in said
 
 
 def test_a_table_no_model_reads_is_refused_naming_the_models(two_tables, tmp_path: Path) -> None:

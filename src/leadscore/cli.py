@@ -912,6 +912,7 @@ def _scoring_model(model: str | None, name: str | None, table: Path | None) -> s
         MODEL_NAME,
         check_model_name,
         choose_table_model,
+        table_model_name,
     )
 
     if model is not None and name is not None:
@@ -923,7 +924,16 @@ def _scoring_model(model: str | None, name: str | None, table: Path | None) -> s
     if table is None:
         return f"models:/{MODEL_NAME}@{CHAMPION}"
     with err_console.status(f"Finding the model for {table}"):
-        return choose_table_model(table)
+        uri = choose_table_model(table)
+    own = table_model_name(table)
+    if uri != f"models:/{own}@{CHAMPION}":  # e.g. this month's export, or its model was flagged
+        _warn(
+            [
+                f"{table}: scored with {uri}, trained on another file whose columns this one "
+                f"holds; there is no champion named {own}. Pass --model or --name to choose."
+            ]
+        )
+    return uri
 
 
 @app.command("phrases")
