@@ -424,6 +424,23 @@ def test_mlflow_holds_no_personal_value_of_the_training_table(tracked) -> None:
     assert "'=Segment+0" in set(headers), "a formula header is stored as text"
 
 
+def test_a_phrases_file_may_word_the_time_column_and_unused_columns_are_named(
+    tracked, tmp_path: Path
+) -> None:
+    home, export = tracked
+    phrases = tmp_path / "phrases.yaml"
+    phrases.write_text(
+        "Created Date: {en: {label: Created}}\nPage Views: {en: {label: Views}}\n"
+        "Shoe Size: {en: {label: Shoes}}\n"
+    )
+    args = ["score", "--table", str(export), "--out", str(tmp_path / "s.csv")]
+    result = _invoke(*args, "--phrases", str(phrases), "--explain", "top:5", tracking=home)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    # The time column gives the calendar features: worded, not "unused"; a stranger is named.
+    assert "the model uses no column shoe_size." in said
+
+
 def test_scoring_a_flat_file_refuses_bad_input_by_name(tracked, tmp_path: Path) -> None:
     home, export = tracked
     frame = read_table_file(export).frame.head(30)

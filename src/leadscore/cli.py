@@ -832,7 +832,9 @@ def score(
 
             frame, when = read_scoring_rows(table, loaded.typer, as_of_day)
             families = None
-            unused = sorted(set(column_phrases or {}) - set(loaded.typer.kinds_))
+            calendar = getattr(loaded.typer, "calendar_", {}).values()  # the time column's too
+            worded = {*loaded.typer.kinds_, *(column for column, _ in calendar)}
+            unused = sorted(set(column_phrases or {}) - worded)
             if unused:
                 _warn([f"--phrases {phrases}: the model uses no column {', '.join(unused)}."])
         else:
