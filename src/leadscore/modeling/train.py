@@ -428,19 +428,11 @@ def fit_newest(
     weights = recency_weights(times, half_life)
     seen = train | valid
     every = seen | test
-
-    def refit(rows: np.ndarray, newest: np.ndarray) -> LightGBMModel:
-        w = _mean_one(weights, rows)
-        return selected.refit(X[rows], y[rows], sample_weight=w, newest=newest[rows])
-
     newest_seen, newest_all = (valid, test) if times is not None else (seen, every)
-    tested, final = refit(seen, newest_seen), refit(every, newest_all)
-    for fitted in (tested, final):
-        fitted.recency_half_life_ = half_life
     return NewestFit(
         selected=selected,
-        tested=tested,
-        final=final,
+        tested=_refit_rows(selected, X, y, seen, newest_seen, weights, half_life),
+        final=_refit_rows(selected, X, y, every, newest_all, weights, half_life),
         half_life_days=half_life,
         trials=pd.DataFrame(trials),
     )
@@ -467,12 +459,26 @@ def model_for_test(
     train, valid = (_mask(part, len(X)) for part in parts[:2])
     seen = train | valid
     newest = valid if times is not None else seen
-    weights = recency_weights(times, model.recency_half_life_)
-    tested = model.refit(
-        X[seen], y[seen], sample_weight=_mean_one(weights, seen), newest=newest[seen]
+    half_life = model.recency_half_life_
+    weights = recency_weights(times, half_life)
+    return _refit_rows(model, X, y, seen, newest, weights, half_life)
+
+
+def _refit_rows(
+    model: LightGBMModel,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    rows: np.ndarray,
+    newest: np.ndarray,
+    weights: np.ndarray | None,
+    half_life: float | None,
+) -> LightGBMModel:
+    """``model`` refit on ``rows`` (masks over ``X``), its level set on their ``newest``."""
+    refitted = model.refit(
+        X[rows], y[rows], sample_weight=_mean_one(weights, rows), newest=newest[rows]
     )
-    tested.recency_half_life_ = model.recency_half_life_
-    return tested
+    refitted.recency_half_life_ = half_life
+    return refitted
 
 
 def _mean_one(weights: np.ndarray | None, rows: np.ndarray) -> np.ndarray | None:
