@@ -93,7 +93,8 @@ class Comparison:
     #: The models measured on the test rows (refit on train + validation); ``models`` are
     #: refit on every labelled row and are the ones registered.
     tested_models: dict[str, object] = field(default_factory=dict)
-    #: What each model learnt from, for people and MLflow (see :func:`fitted_rows`).
+    #: What each fit learnt from, for people and MLflow: ``selection_rows``, ``tested_rows``,
+    #: ``registered_rows`` (and ``tuning`` with ``tune``).
     fitted_rows: dict[str, str] = field(default_factory=dict)
     #: Drift between the parts of the split (base rate, top features), for people.
     warnings: list[str] = field(default_factory=list)
