@@ -21,6 +21,15 @@ def _leadscore(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def test_the_command_line_starts_without_the_heavy_libraries() -> None:
+    """Help and option errors answer at once: each command imports what it needs when run."""
+    heavy = ("pandas", "numpy", "sklearn", "mlflow", "lightgbm", "duckdb", "shap", "pyarrow")
+    code = f"import sys, leadscore.cli; print([m for m in {heavy!r} if m in sys.modules])"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert loaded.returncode == 0, loaded.stderr
+    assert loaded.stdout.strip() == "[]"
+
+
 def test_help_lists_the_commands() -> None:
     result = _leadscore("--help")
     assert result.returncode == 0

@@ -13,9 +13,8 @@ import sys
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -23,19 +22,13 @@ from rich.table import Table
 from rich.text import Text
 
 from leadscore import config
-from leadscore.dataset import load_dataset
+from leadscore.defaults import LEAKAGE_THRESHOLD as DEFAULT_LEAKAGE_THRESHOLD
+from leadscore.defaults import MAX_ORPHAN_SHARE as DEFAULT_MAX_ORPHAN_SHARE
+from leadscore.defaults import MIN_CLASS_ROWS
 from leadscore.errors import UNPRINTABLE, DataValidationError, LeadscoreError, excerpt
-from leadscore.flat_table import MIN_CLASS_ROWS
-from leadscore.io import (
-    TABLE_SUFFIXES,
-    atomic_path,
-    check_distinct_outputs,
-    drift_table,
-    file_hash,
-    write_table,
-)
-from leadscore.modeling.leakage import DEFAULT_THRESHOLD as DEFAULT_LEAKAGE_THRESHOLD
-from leadscore.validation import DEFAULT_MAX_ORPHAN_SHARE
+
+if TYPE_CHECKING:  # the commands import what they need when they run: help answers at once
+    import pandas as pd
 
 app = typer.Typer(
     name="leadscore",
@@ -173,6 +166,7 @@ def generate_flat(
     ] = False,
 ) -> None:
     """Write a messy flat CRM export with a target column (to try 'train --table')."""
+    from leadscore.io import TABLE_SUFFIXES, atomic_path, check_distinct_outputs, write_table
     from leadscore.synthetic.flat import DRIFTS, GERMAN_HEADERS, messy_flat_table
 
     check_distinct_outputs({"--out": out}, suffixes=TABLE_SUFFIXES)
@@ -207,6 +201,8 @@ def validate(
     ] = DEFAULT_MAX_ORPHAN_SHARE,
 ) -> None:
     """Check a folder of exports against the data contract and summarise it."""
+    from leadscore.dataset import load_dataset
+
     began = time.perf_counter()
     with err_console.status(f"Validating {data}"):
         dataset = load_dataset(data, strict=strict, max_orphan_share=max_orphan_share)
@@ -249,6 +245,7 @@ def features(
 ) -> None:
     """Build a point-in-time training table: one row per (lead, cutoff), label and features."""
     from leadscore.features.pipeline import build_training_table, parse_cutoffs
+    from leadscore.io import TABLE_SUFFIXES, check_distinct_outputs, write_table
 
     catalogue_path = out.with_name(out.stem + "_catalogue.csv")
     check_distinct_outputs(
@@ -384,6 +381,8 @@ def train(
     With --table, one flat export is used instead of the folder of tables: columns are typed
     automatically and a leakage audit names columns that give the outcome away.
     """
+    from leadscore.io import check_distinct_outputs
+
     if name is not None:
         from leadscore.modeling.tracking import check_model_name
 
@@ -503,6 +502,7 @@ def _train_flat(
     out_dir: Path | None = None,
 ) -> _Training:
     from leadscore.flat_table import NumberOutOfRangeError, TooFewRowsError, load_flat_table
+    from leadscore.io import file_hash, write_table
     from leadscore.modeling.compare import compare_flat
     from leadscore.modeling.leakage import check_threshold
 
@@ -625,6 +625,8 @@ class _Training:
         promote: bool,
         model_name: str | None = None,
     ) -> None:
+        from leadscore.io import atomic_path, write_table
+
         result = self.result
         console.print(_plain(result.description), highlight=False)  # names file and columns
         for line in result.fitted_rows.values():
@@ -777,6 +779,7 @@ def score(
     ] = None,
 ) -> None:
     """Score every lead that may be scored: probability, points, grade, priority and reasons."""
+    from leadscore.io import TABLE_SUFFIXES, check_distinct_outputs, drift_table, write_table
     from leadscore.modeling.predict import (
         account_summary,
         load_model,
@@ -953,6 +956,7 @@ def phrases_file(
     overwrite: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
 ) -> None:
     """Write a starting phrases file for a flat table's reasons (labels: the headers)."""
+    from leadscore.io import atomic_path, check_distinct_outputs
     from leadscore.reasons import phrases_template, table_columns, typer_columns
 
     if (table is None) == (model is None):
@@ -1014,6 +1018,7 @@ def compare(
 ) -> None:
     """Learned versus hand-set point weights for a training run, with what-if grading."""
     from leadscore.features.pipeline import build_training_table
+    from leadscore.io import write_table
     from leadscore.modeling.points_comparison import compare_points
     from leadscore.modeling.predict import load_model, model_settings
     from leadscore.modeling.tracking import training_run
@@ -1099,7 +1104,7 @@ def _print_frame(title: str, frame: pd.DataFrame) -> None:
 
 def _cell(value) -> str | Text:
     if isinstance(value, float):
-        return "" if pd.isna(value) else f"{value:,.3f}"
+        return "" if value != value else f"{value:,.3f}"  # NaN is the one float unequal to itself
     return f"{value:,}" if isinstance(value, int) else _plain(value)
 
 
@@ -1117,6 +1122,7 @@ def report(
     track: Annotated[bool, typer.Option(help="Log the page to the MLflow run.")] = True,
 ) -> None:
     """One self-contained HTML page: model quality, grades, points, reasons, drift."""
+    from leadscore.io import check_distinct_outputs, drift_table
     from leadscore.report import gather, log_report, write_report
 
     if scores is None:
@@ -1263,6 +1269,8 @@ def contract() -> None:
 
 
 def _fmt_time(value: pd.Timestamp) -> str:
+    import pandas as pd
+
     return "" if pd.isna(value) else f"{value:%Y-%m-%d}"
 
 

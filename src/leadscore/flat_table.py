@@ -69,6 +69,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import check_is_fitted
 
 from leadscore.cells import FALSE_WORDS, PLACEHOLDERS, TRUE_WORDS
+from leadscore.defaults import MIN_CLASS_ROWS
 from leadscore.errors import LeadscoreError, column_list
 from leadscore.privacy import FLAG_SHARE, personal_data_reason, safe_example, safe_examples
 from leadscore.readers import RawTable, normalise_column_name, read_table_file
@@ -78,8 +79,6 @@ _ID_NAME = re.compile(r"(^|_)(id|uuid|guid|key|number|no|nr)$|^id_|nummer$")
 _DATE_LIKE = re.compile(r"^\d{1,4}[-./]\d{1,2}[-./]\d{1,4}([ T]\d{1,2}:\d{2}.*)?$")
 #: Share of filled values that must parse for a column to count as numbers, booleans or dates.
 _PARSE_SHARE = 0.98
-#: Fewest converted and fewest not converted rows a flat table must have (Dynamics 365's 40).
-MIN_CLASS_ROWS = 40
 #: How far after the day it is read a time column may reach (a lead created next year is a typo).
 LATEST_TIME_AHEAD = pd.Timedelta(days=365)
 #: Largest number a model takes: LightGBM reads features as float32, larger ones become inf.

@@ -40,6 +40,7 @@ from leadscore.contract import (
     Column,
     Table,
 )
+from leadscore.defaults import MAX_ORPHAN_SHARE
 from leadscore.privacy import mask_personal, safe_example
 from leadscore.readers import RawTable
 
@@ -55,9 +56,8 @@ DATE_ORDER_TOLERANCE = pd.Timedelta(days=1)
 EARLIEST_TIMESTAMP = pd.Timestamp("1980-01-01", tz="UTC")
 #: Longest value of a column whose values become model categories (a lead source, an industry).
 CATEGORY_MAX_LENGTH = 100
-#: Share of orphan rows (pointing at unknown leads/accounts) above which the file is rejected:
-#: so many orphans mean a wrong or mismatched export rather than a few stray rows.
-DEFAULT_MAX_ORPHAN_SHARE = 0.10
+#: Share of orphan rows above which a file is rejected (see :mod:`leadscore.defaults`).
+DEFAULT_MAX_ORPHAN_SHARE = MAX_ORPHAN_SHARE
 _MAX_EXAMPLES = 5
 _TEXT = pd.StringDtype("pyarrow")
 #: Characters that make a value blank: Unicode white space (tabs, no-break spaces ...) and the

@@ -83,6 +83,7 @@ from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
 from threadpoolctl import threadpool_limits
 
+from leadscore.defaults import LEAKAGE_THRESHOLD
 from leadscore.errors import LeadscoreError
 from leadscore.modeling.binning import Binner
 
@@ -90,7 +91,7 @@ if TYPE_CHECKING:
     from leadscore.flat_table import FlatTable
 
 #: Single-column held-out ROC AUC from which a column is flagged as a likely leak.
-DEFAULT_THRESHOLD = 0.9
+DEFAULT_THRESHOLD = LEAKAGE_THRESHOLD
 #: Single-column held-out ROC AUC that, with a post-contact name, counts as evidence.
 STRONG_AUC = 0.7
 #: Factor between the odds of being filled among converted and not converted leads (either
