@@ -41,7 +41,7 @@ def _log(built, tmp: Path, comparison=None, promote=False):
     comparison = comparison or default
     report = tmp / "model_comparison.csv"
     comparison.metrics.to_csv(report)
-    return log_comparison(
+    done = log_comparison(
         comparison,
         table.frame,
         fingerprint=table.fingerprint,
@@ -50,6 +50,7 @@ def _log(built, tmp: Path, comparison=None, promote=False):
         catalogue=table.catalogue_frame(),
         promote=promote,
     )
+    return done.run_id, done.version, done.promoted
 
 
 def test_registered_pyfunc_returns_probabilities(built, mlflow_home: Path) -> None:
@@ -247,7 +248,7 @@ def test_the_logged_input_example_holds_types_not_values() -> None:
 def test_another_schema_under_the_same_name_is_never_promoted_automatically(
     built, mlflow_home: Path
 ) -> None:
-    from leadscore.modeling.tracking import register_comparison
+    from leadscore.modeling.tracking import log_comparison
 
     table, comparison = built
     assert _log(built, mlflow_home)[1:] == ("1", True)
@@ -256,7 +257,7 @@ def test_another_schema_under_the_same_name_is_never_promoted_automatically(
     narrower = table.frame.drop(columns=[dropped])
     # Deliberately weak: the reason given must be the schema, not the ROC AUC.
     weak = compare_models(narrower, 90, lightgbm=LightGBMModel(n_estimators=2, num_leaves=2))
-    done = register_comparison(
+    done = log_comparison(
         weak,
         narrower,
         fingerprint=table.fingerprint,

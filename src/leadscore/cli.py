@@ -722,10 +722,10 @@ class _Training:
             console.print(_plain(f"  {advice}", "yellow"), highlight=False)
 
     def _track(self, files: dict[str, Path], promote: bool, name: str | None = None) -> str:
-        from leadscore.modeling.tracking import register_comparison, tracking_uri
+        from leadscore.modeling.tracking import log_comparison, tracking_uri
 
         with err_console.status("Logging to MLflow"):
-            done = register_comparison(
+            done = log_comparison(
                 self.result, self.frame, files=files, promote=promote, name=name, **self.log_args
             )
         console.print(

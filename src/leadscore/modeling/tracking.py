@@ -264,42 +264,6 @@ def log_comparison(
     settings: Settings | None = None,
     name: str | None = None,
     target: str | None = None,
-) -> tuple[str, str, bool]:
-    """Log the comparison as one MLflow run and register the LightGBM model.
-
-    The short form of :func:`register_comparison` (same parameters).
-
-    Returns
-    -------
-    run_id, version, promoted
-    """
-    done = register_comparison(
-        comparison,
-        table,
-        fingerprint=fingerprint,
-        horizon_days=horizon_days,
-        files=files,
-        catalogue=catalogue,
-        promote=promote,
-        settings=settings,
-        name=name,
-        target=target,
-    )
-    return done.run_id, done.version, done.promoted
-
-
-def register_comparison(
-    comparison: Comparison,
-    table: pd.DataFrame,
-    *,
-    fingerprint: str,
-    horizon_days: int | None,
-    files: dict[str, Path],
-    catalogue: pd.DataFrame,
-    promote: bool = False,
-    settings: Settings | None = None,
-    name: str | None = None,
-    target: str | None = None,
 ) -> Registration:
     """Log the comparison as one MLflow run, register the LightGBM model, maybe promote it.
 
