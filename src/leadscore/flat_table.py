@@ -386,7 +386,7 @@ CALENDAR_PARTS = ("weekday", "month", "hour")
 #: Shortest span of a date column's values from which its month is a feature: over fewer years
 #: a month stands for a period, and a model learns the trend of the training period from it.
 #: On the synthetic export with a drifting base rate (two years), the month features took the
-#: test ROC AUC of LightGBM from 0.784 to 0.754 (``benchmarks/bench_flat.py``'s export).
+#: test ROC AUC of LightGBM from 0.784 to 0.754 (``benchmarks/bench_flat.py``, with months).
 MONTHS_FROM_SPAN = pd.Timedelta(days=3 * 365)
 _WEEKDAYS = np.array(["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"], dtype=object)
 _MONTHS = np.array(
@@ -924,6 +924,21 @@ class FlatTable:
     #: The user's type corrections (``--types``): column → type, column → number format.
     types: dict[str, str] = field(default_factory=dict)
     number_formats: dict[str, str] = field(default_factory=dict)
+
+    def typer(self) -> TableTyper:
+        """The (unfitted) :class:`TableTyper` of this table: its roles, headers, the columns
+        kept on request and the user's corrections; training and the leakage audit type alike.
+        """
+        return TableTyper(
+            time_col=self.time_col,
+            drop=self.excluded,
+            id_col=self.id_col,
+            headers=self.headers,
+            keep=self.kept,
+            types=self.types or None,  # the user's corrections (--types)
+            number_formats=self.number_formats or None,
+            target=self.target,
+        )
 
 
 def file_headers(raw: RawTable) -> dict[str, str]:

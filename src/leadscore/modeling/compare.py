@@ -363,16 +363,7 @@ def compare_flat(
         When typing leaves no column to learn from (the message says why each was dropped).
     """
     split = flat_split(table, seed=seed)
-    typer = TableTyper(
-        time_col=table.time_col,
-        drop=table.excluded,
-        id_col=table.id_col,
-        headers=table.headers,
-        keep=table.kept,
-        types=table.types or None,  # the user's corrections (--types)
-        number_formats=table.number_formats or None,
-        target=table.target,
-    ).fit(table.frame.iloc[split.train])
+    typer = table.typer().fit(table.frame.iloc[split.train])
     if not typer.kinds_:
         reasons = "; ".join(f"'{typer.header(n)}': {why}" for n, why in typer.dropped_.items())
         raise LeadscoreError(

@@ -282,16 +282,10 @@ def audit_flat_table(
     >>> sorted(audit.loc[audit["flagged"], "header"])  # doctest: +NORMALIZE_WHITESPACE
     ['Deal Stage', 'Last Call Duration', 'Lead Quality', 'Lost Reason', 'Opportunity Amount']
     """
-    from leadscore.flat_table import TableTyper, flat_split
+    from leadscore.flat_table import flat_split
 
     split = flat_split(table, seed=seed)
-    typer = TableTyper(
-        time_col=table.time_col,
-        drop=table.excluded,
-        id_col=table.id_col,
-        headers=table.headers,
-        keep=table.kept,
-    ).fit(table.frame.iloc[split.train])
+    typer = table.typer().fit(table.frame.iloc[split.train])
     X = typer.transform(table.frame).rename(columns=typer.columns_)
     return leakage_audit(
         X.iloc[split.train],
