@@ -17,6 +17,8 @@ the same typed columns, measured on the newest 20 % (test):
   bins, categories by value), on train + validation: what learned points are without their
   sign rule and rounding;
 - ``learned_points``: leadscore's scorecard refit on train + validation;
+- ``lightgbm_with_months``: leadscore's LightGBM given the month of each date as well (which
+  leadscore leaves out unless a date spans three years): what the months would cost;
 - ``constant``: the base rate of train + validation (log loss only).
 
 Targets (issue 11): on every export LightGBM at least ``lgbm_default`` and learned points at
@@ -48,24 +50,34 @@ from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import KBinsDiscretizer, OneHotEncoder, StandardScaler
 
-from leadscore.flat_table import flat_split, load_flat_table
+from leadscore.flat_table import flat_split, load_flat_table, to_time
 from leadscore.modeling.compare import compare_flat
+from leadscore.modeling.train import LightGBMModel, fit_newest
 from leadscore.synthetic.flat import PLANTED_LEAKS, messy_flat_table
 
 #: A difference of ROC AUC this small is a tie on ~1,000 test rows.
 TIE = 0.005
 
 
-def one_hot_logistic(numeric: list[str], categorical: list[str]):
-    """The plain baseline a data scientist would fit first."""
+def logistic(numeric: list[str], categorical: list[str], *, binned: bool = False):
+    """A logistic regression on median-imputed numbers (with a missing flag) and one-hot
+    categories (rare ones grouped).
+
+    The plain baseline a data scientist fits first has a linear term per number, standardised;
+    with ``binned`` the numbers go into 10 quantile bins, one-hot: every column is one-hot, as
+    learned points are (without their sign rule).
+    """
+    numbers = (
+        KBinsDiscretizer(n_bins=10, encode="onehot", strategy="quantile")
+        if binned
+        else StandardScaler()
+    )
     return make_pipeline(
         ColumnTransformer(
             [
                 (
                     "numbers",
-                    make_pipeline(
-                        SimpleImputer(strategy="median", add_indicator=True), StandardScaler()
-                    ),
+                    make_pipeline(SimpleImputer(strategy="median", add_indicator=True), numbers),
                     numeric,
                 ),
                 (
@@ -82,32 +94,9 @@ def one_hot_logistic(numeric: list[str], categorical: list[str]):
     )
 
 
-def binned_one_hot_logistic(numeric: list[str], categorical: list[str]):
-    """A logistic regression on one-hot columns only: numbers in quantile bins (missing: a bin
-    of its own), categories by value; what learned points are, without the sign rule."""
-    return make_pipeline(
-        ColumnTransformer(
-            [
-                (
-                    "numbers",
-                    make_pipeline(
-                        SimpleImputer(strategy="median", add_indicator=True),
-                        KBinsDiscretizer(n_bins=10, encode="onehot", strategy="quantile"),
-                    ),
-                    numeric,
-                ),
-                (
-                    "categories",
-                    make_pipeline(
-                        SimpleImputer(strategy="constant", fill_value="(missing)"),
-                        OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=20),
-                    ),
-                    categorical,
-                ),
-            ]
-        ),
-        LogisticRegression(max_iter=2000, C=1.0),
-    )
+def dated(typer) -> list[str]:
+    """The date columns a fitted typer gives calendar features (the time column included)."""
+    return sorted({column for column, _ in typer.calendar_.values()})
 
 
 def measure(rows: int, seed: int, drift: str, folder: Path) -> dict[str, float]:
@@ -138,17 +127,25 @@ def measure(rows: int, seed: int, drift: str, folder: Path) -> dict[str, float]:
     )
     as_objects = X.astype({c: object for c in categorical})
     as_objects[categorical] = as_objects[categorical].where(X[categorical].notna(), np.nan)
-    logistic = one_hot_logistic(numeric, categorical).fit(as_objects[seen], y[seen])
+    plain = logistic(numeric, categorical).fit(as_objects[seen], y[seen])
     with warnings.catch_warnings():  # bins of a count with few values collapse: as intended
         warnings.simplefilter("ignore", UserWarning)
-        binned = binned_one_hot_logistic(numeric, categorical).fit(as_objects[seen], y[seen])
+        binned = logistic(numeric, categorical, binned=True).fit(as_objects[seen], y[seen])
+    # What the month of each date would have cost (leadscore gives months only over 3 years).
+    split = flat_split(table)
+    with_months = X.assign(
+        **{f"{c}_month": to_time(table.frame[c]).dt.strftime("%b") for c in dated(result.typer)}
+    )
+    months = fit_newest(LightGBMModel(), with_months, y, (split.train, split.valid, split.test),
+                        table.times).tested  # fmt: skip
     labels = y[test_rows]
     probabilities = {
         "lightgbm": test["p_lightgbm"].to_numpy(),
         "learned_points": test["p_learned_points"].to_numpy(),
         "lgbm_default": default.predict_proba(as_categories[test_rows])[:, 1],
-        "logistic": logistic.predict_proba(as_objects[test_rows])[:, 1],
+        "logistic": plain.predict_proba(as_objects[test_rows])[:, 1],
         "one_hot_logistic": binned.predict_proba(as_objects[test_rows])[:, 1],
+        "lightgbm_with_months": months.predict_proba(with_months[test_rows])[:, 1],
     }
     out = {f"{name}_roc_auc": roc_auc_score(labels, p) for name, p in probabilities.items()}
     out |= {
