@@ -29,7 +29,7 @@ _CHILD = textwrap.dedent(
     from leadscore.features.pipeline import build_training_table
     data, interim, cutoffs = sys.argv[1:4]
     began = time.perf_counter()
-    table = build_training_table(data, cutoffs, 90, interim_dir=interim)
+    table = build_training_table(data, cutoffs, 90, interim_dir=interim, cache=False)
     seconds = time.perf_counter() - began
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": len(table.frame),

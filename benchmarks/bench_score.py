@@ -24,10 +24,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from leadscore.explain import contributions
 from leadscore.features.pipeline import build_scoring_table, build_training_table
+from leadscore.modeling.bundle import LoadedModel
 from leadscore.modeling.compare import compare_models
-from leadscore.modeling.predict import LoadedModel, score_leads
+from leadscore.modeling.explain import contributions
+from leadscore.modeling.predict import score_leads
 from leadscore.modeling.train import LightGBMModel, split_table, time_split
 from leadscore.synthetic import generate
 

@@ -18,21 +18,22 @@ import pytest
 
 from conftest import NOW
 from leadscore.errors import LeadscoreError
-from leadscore.explain import contributions
 from leadscore.features.pipeline import build_training_table
+from leadscore.features.settings import load_settings
 from leadscore.modeling.bundle import (
     MANIFEST_FILE,
     METADATA_FILE,
     MODEL_FILE,
+    LoadedModel,
     from_json,
     read_bundle,
     to_json,
     write_bundle,
 )
 from leadscore.modeling.compare import compare_flat, compare_models
+from leadscore.modeling.explain import contributions
 from leadscore.modeling.points import load_points_sheet
-from leadscore.modeling.predict import LoadedModel, load_model
-from leadscore.settings import load_settings
+from leadscore.modeling.tracking import load_model
 
 
 @pytest.fixture(scope="module")

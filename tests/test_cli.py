@@ -231,3 +231,56 @@ def test_generators_never_overwrite_a_real_export(tmp_path: Path) -> None:
     replaced = _leadscore("generate-flat", "--out", str(mine), "--rows", "50", "--overwrite")
     assert replaced.returncode == 0, replaced.stderr
     assert mine.read_text().startswith("Lead ID,")
+
+
+def test_library_parameters_are_named_as_the_options_of_the_command() -> None:
+    from leadscore.cli import flags
+
+    train = flags("train")
+    assert (train["id_col"], train["min_class_rows"], train["out_dir"]) == (
+        "--id",
+        "--min-class-rows",
+        "--out-dir",
+    )
+    assert flags("generate")["file_format"] == "--format"
+    assert flags("generate")["out_dir"] == "--out"  # the generator's folder is its --out
+    assert (train["path"], flags("report")["path"]) == ("--table", "--scores")
+    assert flags("compare")["run_id"] == "--run"
+
+
+def test_errors_of_the_library_name_the_option_at_fault(tmp_path: Path) -> None:
+    out = tmp_path / "t.parquet"
+    result = _leadscore(
+        "features", "--data", str(tmp_path / "data"), "--cutoffs", "2025-13-01", "--out", str(out)
+    )
+    assert result.returncode == 1
+    assert "--cutoffs '2025-13-01'" in result.stderr and "`" not in result.stderr
+    from typer.testing import CliRunner
+
+    from leadscore.cli import app
+
+    flat = CliRunner().invoke(app, ["train", "--table", str(tmp_path / "x.csv"), "--no-track"])
+    assert flat.exit_code == 1
+    assert str(flat.exception) == "--table needs --target COLUMN (the outcome: 1/0, yes/no)."
+
+
+def test_cache_lists_and_clears_staged_copies_and_training_tables(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from conftest import NOW
+    from leadscore import config
+    from leadscore.cli import app
+    from leadscore.features.pipeline import build_training_table
+
+    interim = tmp_path / "interim"
+    data = write_tables(tmp_path / "crm", TINY)
+    build_training_table(data, ["2025-02-01"], 20, interim_dir=interim, now=NOW)
+    monkeypatch.setattr(config, "INTERIM_DATA_DIR", interim)
+    listed = CliRunner().invoke(app, ["cache"], env={"COLUMNS": "300"})
+    assert listed.exit_code == 0, listed.output
+    assert "Cached training tables" in listed.output and "2025-02-01" in listed.output
+    cleared = CliRunner().invoke(app, ["cache", "--clear"])
+    assert "Removed 1 staged copy and 1 cached training table." in cleared.output
+    assert "Cached training tables" not in CliRunner().invoke(app, ["cache"]).output

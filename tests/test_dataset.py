@@ -84,7 +84,7 @@ def test_failed_staging_leaves_nothing_behind(tmp_path: Path) -> None:
 
 def test_staged_leads_keep_only_the_email_domain(tmp_path: Path) -> None:
     from leadscore.features.explicit import email_domain_type
-    from leadscore.settings import load_settings
+    from leadscore.features.settings import load_settings
 
     staged = stage_dataset(write_tables(tmp_path / "d", TINY), interim_dir=tmp_path / "i", now=NOW)
     assert staged.leads["email"].tolist() == [

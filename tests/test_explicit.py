@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from leadscore.features.explicit import band_labels, email_domain_type, to_band
+from leadscore.features.settings import load_settings
 from leadscore.features.titles import normalise_titles
-from leadscore.settings import load_settings
 
 SETTINGS = load_settings()
 

@@ -159,7 +159,7 @@ def test_targets_in_every_spelling_and_a_clear_error_otherwise(tmp_path: Path) -
 
 
 def test_loading_names_missing_columns_and_leaves_out_open_leads(export: Path) -> None:
-    with pytest.raises(LeadscoreError, match=r"crm_export.csv: --target column 'Won'"):
+    with pytest.raises(LeadscoreError, match=r"crm_export.csv: `target` column 'Won'"):
         load_flat_table(export, "Won")
     table = load_flat_table(export, "Converted", id_col="Lead ID", time_col="Created Date")
     assert table.rows_without_target > 0
@@ -186,7 +186,7 @@ def test_the_leakage_audit_flags_the_planted_column_and_nothing_else(export: Pat
     comparison = compare_flat(table)
     audit = comparison.audit
     assert sorted(audit.loc[audit["flagged"], "feature"]) == sorted(LEAKS)
-    assert "--drop deal_stage" in " ".join(audit["advice"])
+    assert "`drop` deal_stage" in " ".join(audit["advice"])
     assert set(comparison.typer.dropped_) == set(PERSONAL_COLUMNS)
     clean = load_flat_table(
         export, "Converted", id_col="Lead ID", time_col="Created Date", drop=list(PLANTED_LEAKS)
@@ -308,6 +308,28 @@ def test_headers_lightgbm_refuses_get_safe_names_and_people_see_the_headers(tmp_
     assert comparison.metrics.loc["lightgbm", "roc_auc"] > 0.6
 
 
+def test_columns_named_like_the_training_tables_own_are_learned_from(tmp_path: Path) -> None:
+    # LightGBM leaves out a training table's lead_id, account_id, cutoff and label: an export's
+    # columns of those names are features under another name, never silently unused.
+    rng = np.random.default_rng(5)
+    n = 600
+    y = rng.random(n) < 0.5
+    frame = pd.DataFrame(
+        {
+            "Label": np.where(y, rng.normal(1, 1, n), rng.normal(-1, 1, n)).round(2),
+            "Cutoff": rng.normal(0, 1, n).round(2),
+            "Account ID": rng.choice(["A", "B", "C"], n),
+            "Won": np.where(y, "yes", "no"),
+        }
+    )
+    path = tmp_path / "named_like_ours.csv"
+    frame.to_csv(path, index=False)
+    comparison = compare_flat(load_flat_table(path, "Won"))
+    features = comparison.models["lightgbm"].features_
+    assert features == ["label_2", "cutoff_2", "account_id_2"]
+    assert comparison.metrics.loc["lightgbm", "roc_auc"] > 0.75  # "Label" carries the signal
+
+
 def test_a_table_without_a_usable_column_names_every_reason(tmp_path: Path) -> None:
     n = 200
     frame = pd.DataFrame(
@@ -332,7 +354,7 @@ def test_too_few_rows_of_an_outcome_are_refused_with_the_shortfall(tmp_path: Pat
     frame = pd.DataFrame({"Visits": range(100), "Won": ["yes"] * 12 + ["no"] * 88})
     path = tmp_path / "small.csv"
     frame.to_csv(path, index=False)
-    with pytest.raises(LeadscoreError, match="12 converted rows, 40 needed: 28 short"):
+    with pytest.raises(LeadscoreError, match=r"28 short\. Lower `min_class_rows` to train anyway"):
         load_flat_table(path, "Won")
     assert len(load_flat_table(path, "Won", min_class_rows=10).labels) == 100
     message = _user_error(_invoke("train", "--table", str(path), "--target", "Won", "--no-track"))
@@ -573,8 +595,7 @@ def test_personal_target_time_or_id_columns_are_refused_without_a_value(
     with pytest.raises(LeadscoreError) as error:
         load_flat_table(path, min_class_rows=10, **chosen)
     message = str(error.value)
-    flag = {"target": "--target", "time_col": "--time-col", "id_col": "--id"}[option]
-    assert f"{flag} column '{column}' holds personal data" in message
+    assert f"`{option}` column '{column}' holds personal data" in message
     shown = set(message.replace("'", " ").replace(",", " ").split())
     assert not shown & {w for v in frame[column].head(60) for w in str(v).split()}
 
@@ -583,7 +604,7 @@ def test_an_id_that_is_the_target_or_repeats_or_is_blank_is_refused(tmp_path: Pa
     frame = _hostile_frame()[["Lead ID", "Campaign Name", "Converted"]]
     path = tmp_path / "ids.csv"
     frame.to_csv(path, index=False)
-    with pytest.raises(LeadscoreError, match="--id and --target both name column 'Converted'"):
+    with pytest.raises(LeadscoreError, match="`id_col` and `target` both name column 'Converted'"):
         load_flat_table(path, "Converted", id_col="converted", min_class_rows=10)
     frame.loc[:4, "Lead ID"] = "X"
     frame.loc[5:6, "Lead ID"] = ["", "n/a"]
@@ -753,7 +774,7 @@ def test_a_column_kept_on_request_is_never_dropped_as_personal_data(tmp_path: Pa
     described = typer.describe().set_index("column")
     assert described.loc["product_interest", "action"] == f"category ({KEPT_ON_REQUEST})"
     assert described.loc["pages", "action"] == "number, decimal point"
-    with pytest.raises(LeadscoreError, match=r"--keep column 'Produkt' is not in the file"):
+    with pytest.raises(LeadscoreError, match=r"`keep` column 'Produkt' is not in the file"):
         load_flat_table(path, "Converted", min_class_rows=10, keep=["Produkt"])
 
 
@@ -897,10 +918,10 @@ def test_a_types_file_corrects_the_typing_and_scoring_keeps_it(tmp_path: Path) -
         "mixed": "point",
     }  # fmt: skip
     typer = TableTyper(types=overrides.types, number_formats=overrides.number_formats).fit(raw)
-    assert typer.dropped_ == {"score": "dropped on request (--types)"}
+    assert typer.dropped_ == {"score": "dropped on request (`types`)"}
     assert typer.kinds_["bounce_rate"] == "category"
     assert typer.transform(raw)["employees"].tolist()[0] == pytest.approx(1.2)
-    assert "set by --types" in typer.describe().set_index("column").loc["employees", "action"]
+    assert "set by `types`" in typer.describe().set_index("column").loc["employees", "action"]
     # the model bundle keeps the corrections: scoring reads as training did
     restored = from_json(json.loads(json.dumps(to_json(typer))))
     pd.testing.assert_frame_equal(restored.transform(raw), typer.transform(raw))
@@ -919,7 +940,7 @@ def test_a_types_file_corrects_the_typing_and_scoring_keeps_it(tmp_path: Path) -
         ("column,type\nemployees,numeric\nplz,category\n", ".csv", r"line 3: column 'plz' is not"),
         ("column,type\nemployees,integer\n", ".csv", r"line 2: type 'integer' of column 'emp"),
         ("column;type;number_format\nscore;numeric;dot\n", ".csv", r"line 2: number format 'dot'"),
-        ("column,kind\nscore,numeric\n", ".csv", r"line 1: a --types CSV needs the columns"),
+        ("column,kind\nscore,numeric\n", ".csv", r"line 1: a `types` CSV needs the columns"),
         ("score: numeric\nEmployees: text\n", ".yaml", r"line 2: type 'text' of column 'Emp"),
         ("score: numeric\nscore: drop\n", ".yml", r"line 2: column 'score' is given twice"),
         ("score: [1, 2\n", ".yaml", r"line \d+: not valid YAML"),
@@ -942,7 +963,7 @@ def test_an_empty_types_file_is_refused(tmp_path: Path, content: str, suffix: st
 
     path = tmp_path / f"types{suffix}"
     path.write_text(content)
-    with pytest.raises(LeadscoreError, match=rf"{path.name}: the --types file types no column"):
+    with pytest.raises(LeadscoreError, match=rf"{path.name}: the `types` file types no column"):
         read_types_file(path, _marks_frame().columns)
 
 
@@ -950,7 +971,7 @@ def test_personal_data_stays_dropped_whatever_the_types_file_says() -> None:
     raw = pd.DataFrame({"owner": ["Stefan Wolf", "Anna Vogel"] * 5, "visits": list("1234512345")})
     typer = TableTyper(types={"owner": "category"}).fit(raw)
     assert typer.dropped_["owner"].startswith("personal data")
-    assert "add --keep" in typer.describe().set_index("column").loc["owner", "action"]
+    assert "add `keep`" in typer.describe().set_index("column").loc["owner", "action"]
     kept = TableTyper(types={"owner": "category"}, keep=("owner",)).fit(raw)
     assert kept.kinds_["owner"] == "category"
 
@@ -1011,7 +1032,7 @@ def test_train_prints_the_typing_table_writes_it_and_takes_it_back(tmp_path: Pat
     again = _invoke(*args, "--types", str(edited))
     assert again.exit_code == 0, again.output
     rows = pd.read_csv(out / "column_types.csv", keep_default_na=False).set_index("column")
-    assert rows.loc["browser", "action"] == "dropped: dropped on request (--types)"
+    assert rows.loc["browser", "action"] == "dropped: dropped on request (`types`)"
     bad = tmp_path / "bad.csv"
     bad.write_text("column,type\nbrowser,text\n")
     message = _user_error(_invoke(*args, "--types", str(bad)))

@@ -115,7 +115,7 @@ def test_real_leaks_are_flagged_each_with_its_evidence(seed: int) -> None:
     advice = row(audit, "Last Call Duration")["advice"]
     assert advice.startswith("'Last Call Duration': alone it ranks the held-out conversions")
     assert "filled for 100% of converted leads" in advice and "its name ('call')" in advice
-    drop = "Drop it with --drop 'Last Call Duration' unless its value is known when new leads"
+    drop = "Drop it with `drop` 'Last Call Duration' unless its value is known when new leads"
     assert advice.endswith(f"{drop} are scored.")
     assert (audit.loc[~audit["flagged"], "advice"] == "").all()
 
@@ -143,7 +143,7 @@ def test_a_name_alone_never_flags_and_names_are_read_as_written() -> None:
     audit = audit_of(renamed, y, headers=headers)
     assert row(audit, "q1")[["header", "name_word"]].tolist() == ["Lead-Qualität", "qualität"]
     assert "q1" in flagged(audit)
-    assert "Drop it with --drop q1 unless" in row(audit, "q1")["advice"]
+    assert "Drop it with `drop` q1 unless" in row(audit, "q1")["advice"]
 
 
 def test_missingness_explained_by_an_honest_column_is_not_flagged() -> None:
@@ -187,10 +187,10 @@ def test_the_threshold_keeps_its_meaning_and_is_checked() -> None:
     assert audit.columns[:4].tolist() == ["feature", "roc_auc", "flagged", "advice"]
     assert audit.loc[0, "feature"] == "deal_stage"
     assert audit.loc[0, "evidence"].startswith("near-perfect")
-    assert "Drop it with --drop deal_stage unless" in audit.loc[0, "advice"]
+    assert "Drop it with `drop` deal_stage unless" in audit.loc[0, "advice"]
     strict = audit_of(X.drop(columns="deal_stage"), y, threshold=0.6)
     assert set(strict.loc[strict["roc_auc"] >= 0.6, "feature"]) == flagged(strict) != set()
-    with pytest.raises(LeadscoreError, match=r"leakage threshold nan: give a ROC AUC above 0\.5"):
+    with pytest.raises(LeadscoreError, match=r"^`threshold` nan: give a ROC AUC above 0\.5"):
         audit_of(X, y, threshold=float("nan"))
 
 

@@ -129,6 +129,33 @@ def test_default_sheet_grades_order_real_conversion(synthetic_b2b: Path) -> None
     assert table.loc[mql, "label"].mean() > 2 * table.loc[~mql, "label"].mean()
 
 
+def test_a_sheet_counts_in_the_windows_the_feature_settings_build(tiny: Path, tmp_path: Path):
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("windows_days: [14, 60]\n")
+    table = build_training_table(
+        tiny, ["2025-02-01"], 28, settings=settings, interim_dir=tmp_path / "interim", now=NOW
+    ).frame.set_index("lead_id")
+    sheet = tmp_path / "points.yaml"
+    sheet.write_text(
+        "engagement:\n"
+        "  pricing_now: {page: pricing, window: 14, points: 10}\n"
+        "  pricing_decayed: {page: pricing, half_life: 14, points: 8}\n"
+        "  opens: {event: email_open, window: 60, points: 2}\n"
+        "fit_letters: {A: 30}\nengagement_numbers: {1: 5}\nmql_threshold: 40\n"
+    )
+    points = PointsModel(sheet).fit(table, table["label"]).transform(table)
+    # L1 viewed the pricing page and opened an e-mail 21 and 22 days before the cutoff: in the
+    # 14-60 day band (middle 37 days), not in the last 14 days.
+    assert points.loc["L1"].to_dict() == pytest.approx(
+        {"pricing_now": 0, "pricing_decayed": 8 * 0.5 ** (37 / 14), "opens": 2}
+    )
+    assert points.loc["L2"].sum() == 0
+    with pytest.raises(LeadscoreError) as caught:  # the shipped sheet counts in 30 days
+        PointsModel().fit(table, table["label"])
+    assert "points rule 'email_open': 'window' must be one of the windows" in str(caught.value)
+    assert "(14, 60 days: the feature setting windows_days), not 30" in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("change", "edit", "message"),
     [

@@ -13,14 +13,14 @@ from typer.testing import CliRunner
 
 from conftest import NOW
 from leadscore.cli import app
-from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError
-from leadscore.explain import contributions, family_groups, grouped_contributions
 from leadscore.features.pipeline import build_scoring_table, build_training_table
 from leadscore.flat_table import TableTyper
+from leadscore.modeling.bundle import LoadedModel
 from leadscore.modeling.compare import compare_models
+from leadscore.modeling.drift import DriftReference
+from leadscore.modeling.explain import contributions, family_groups, grouped_contributions
 from leadscore.modeling.predict import (
-    LoadedModel,
     check_features,
     priority_of_probability,
     score_leads,
@@ -44,7 +44,9 @@ def scoring(data: Path):
 
 
 def _families(scoring) -> dict[str, str]:
-    return {f.name: f.family or f.name for f in scoring.catalogue}
+    """Feature → family as the scoring table's catalogue states it (what a user reads)."""
+    catalogue = scoring.catalogue_frame()
+    return dict(zip(catalogue["name"], catalogue["family"], strict=True))
 
 
 def test_grouped_reasons_add_up_to_the_raw_score(model, scoring) -> None:
@@ -64,13 +66,6 @@ def test_lightgbm_contributions_equal_shap_tree_explainer(model, scoring) -> Non
     theirs = explainer.shap_values(model.encode(rows))
     assert np.allclose(ours[:, :-1], theirs, atol=1e-6)
     assert np.allclose(ours[:, -1], explainer.expected_value, atol=1e-6)
-
-
-def test_skipped_leads_and_scored_leads_add_up(data: Path, scoring) -> None:
-    leads = pd.read_parquet(data / "leads.parquet")
-    assert len(scoring.frame) + sum(scoring.skipped.values()) == len(leads)
-    assert scoring.skipped["no consent to profiling"] == int((~leads["consent"]).sum())
-    assert scoring.skipped["already converted"] > 0
 
 
 def test_scores_schema_ranks_priorities_and_reasons(model, scoring) -> None:
@@ -406,7 +401,7 @@ def test_flat_reasons_are_words_and_empty_cells_only_when_they_matter(tmp_path) 
 def test_a_model_without_champion_names_its_versions(tmp_path: Path, monkeypatch) -> None:
     from mlflow import MlflowClient
 
-    from leadscore.modeling.predict import load_model
+    from leadscore.modeling.tracking import load_model
 
     uri = f"sqlite:///{tmp_path / 'mlflow.db'}"
     monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
@@ -418,7 +413,7 @@ def test_a_model_without_champion_names_its_versions(tmp_path: Path, monkeypatch
         load_model("models:/leadscore-bank@champion")
     message = " ".join(str(caught.value).split())
     assert "leadscore-bank has versions but no 'champion'" in message
-    assert "--model models:/leadscore-bank/2" in message
+    assert "pass `model` models:/leadscore-bank/2, or retrain with `promote`." in message
     with pytest.raises(LeadscoreError, match="Train one first") as caught:
         load_model("models:/leadscore-leads@champion")
     assert "'leadscore-FILE' for a flat table" in " ".join(str(caught.value).split())

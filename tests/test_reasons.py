@@ -10,13 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from leadscore.cli import app
-from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError
 from leadscore.features.behaviour import behaviour_features
 from leadscore.features.catalogue import catalogue_frame
 from leadscore.features.pipeline import EXPLICIT_CATALOGUE
+from leadscore.features.settings import load_settings
 from leadscore.flat_table import TableTyper
-from leadscore.reasons import (
+from leadscore.modeling.drift import DriftReference
+from leadscore.modeling.reasons import (
     LANGUAGES,
     FlatReasonWriter,
     ReasonWriter,
@@ -27,7 +28,6 @@ from leadscore.reasons import (
     phrases_template,
     table_columns,
 )
-from leadscore.settings import load_settings
 
 
 @pytest.fixture(scope="module")

@@ -57,19 +57,21 @@ def test_learned_points_rank_better_out_of_time(tables) -> None:
     assert auc_learned > auc_hand > 0.65
 
 
-def test_scaling_is_a_reparametrisation_of_the_logistic_fit(tables) -> None:
+@pytest.mark.parametrize("constrain_signs", [True, False])
+def test_the_published_sheet_is_the_model_that_scores(tables, constrain_signs) -> None:
     train, test = tables
-    model = LearnedPointsModel(C=0.3, constrain_signs=False).fit(train, train["label"])
-    units = rule_units(model.sheet_, train).to_numpy(float)
-    scale = units.std(axis=0)
-    scale[scale == 0] = 1
-    direct = LogisticRegression(C=0.3, max_iter=2000).fit(units / scale, train["label"])
-    test_units = rule_units(model.sheet_, test).to_numpy(float)
-    expected = direct.predict_proba(test_units / scale)[:, 1]
-    assert np.allclose(model.predict_proba(test)[:, 1], expected, atol=1e-9)
-    # pdo more points double the odds; a lead matching no rule has 0 points
-    assert model.factor_ == pytest.approx(model.pdo_ / math.log(2))
-    assert model.points(test.iloc[:0]).shape == (0,)
+    model = LearnedPointsModel(constrain_signs=constrain_signs).fit(train, train["label"])
+    sheet = model.points_sheet(train, train["label"])
+    # A salesperson adding up the sheet's points for a lead's rules gets the lead's points
+    # (within the sheet's rounding to 0.1 per unit) ...
+    units = rule_units(model.sheet_, test)[sheet["rule"]].to_numpy(float)
+    by_hand = units @ sheet["learned_points"].to_numpy()
+    assert (np.abs(model.points(test) - by_hand) <= 0.05 * np.abs(units).sum(axis=1) + 1e-9).all()
+    # ... and a lead matching no rule has 0 points, on the learned sheet as on the hand-set one.
+    nothing = np.abs(units).sum(axis=1) == 0
+    assert nothing.any() and (model.points(test)[nothing] == 0).all()
+    # The fit's free intercept matches the base rate on its own rows (calibration in the large).
+    assert model.predict_proba(train)[:, 1].mean() == pytest.approx(train["label"].mean(), abs=1e-3)
 
 
 def test_signs_follow_the_data_and_the_sheet_carries_evidence(tables) -> None:
@@ -79,9 +81,13 @@ def test_signs_follow_the_data_and_the_sheet_carries_evidence(tables) -> None:
     assert sheet.loc["competitor", "learned_points"] < 0
     assert sheet.loc["student", "learned_points"] < 0
     assert sheet.loc["decision_maker", "learned_points"] > 0
-    assert (
-        sheet["difference"] == (sheet["learned_points"] - sheet["hand_set_points"]).round(1)
-    ).all()
+    # No evidence, no points: a rule that never applies in the data proposes 0 learned points.
+    demo = next(r for r in model.sheet_.rules if r.name == "demo_request")
+    without_demos = train.assign(**dict.fromkeys(demo.columns, 0.0))
+    blind = LearnedPointsModel().fit(without_demos, train["label"])
+    row = blind.points_sheet(without_demos, train["label"]).set_index("rule").loc["demo_request"]
+    assert row["leads"] == 0 and row["learned_points"] == 0 and np.isnan(row["conversion_rate"])
+    assert row["difference"] == -row["hand_set_points"]
     units = rule_units(model.sheet_, train)
     applies = units["pricing_page"] > 0
     assert sheet.loc["pricing_page", "leads"] == applies.sum()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from leadscore.errors import LeadscoreError
-from leadscore.settings import load_settings
+from leadscore.features.settings import load_settings
 
 
 def _user(tmp_path: Path, text: str) -> Path:

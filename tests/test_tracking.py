@@ -46,8 +46,10 @@ def _log(built, tmp: Path, comparison=None, promote=False):
         table.frame,
         fingerprint=table.fingerprint,
         horizon_days=90,
-        files={"model_comparison.csv": report},
-        catalogue=table.catalogue_frame(),
+        files={
+            "reports/model_comparison.csv": report,
+            "reports/feature_catalogue.csv": table.catalogue_frame(),  # a table, logged as CSV
+        },
         promote=promote,
     )
     return done.run_id, done.version, done.promoted
@@ -110,8 +112,8 @@ def test_champion_exports_a_bundle_that_scores_like_the_pyfunc(built, mlflow_hom
     import lightgbm as lgb
     import mlflow
 
-    from leadscore.explain import contributions
     from leadscore.modeling.bundle import read_bundle
+    from leadscore.modeling.explain import contributions
     from leadscore.modeling.tracking import export_champion
 
     table, comparison = built
@@ -139,7 +141,7 @@ def test_scoring_from_the_registry_loads_the_runs_bundle_not_the_pickle(
 ) -> None:
     import mlflow
 
-    from leadscore.modeling.predict import load_model
+    from leadscore.modeling.tracking import load_model
 
     _, comparison = built
     run_id, _, _ = _log(built, mlflow_home)
@@ -184,7 +186,7 @@ def test_export_never_touches_files_it_does_not_own(built, mlflow_home: Path, mo
         (Path(folder) / "lightgbm.txt").write_text("half a model")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(bundle, "write_bundle", crash)
+    monkeypatch.setattr(tracking, "write_bundle", crash)
     with pytest.raises(OSError, match="No space left"):
         tracking.export_champion(out)
     assert {name: (out / name).read_bytes() for name in bundle.BUNDLE_FILES} == first
@@ -263,11 +265,10 @@ def test_another_schema_under_the_same_name_is_never_promoted_automatically(
         fingerprint=table.fingerprint,
         horizon_days=90,
         files={},
-        catalogue=table.catalogue_frame(),
     )
     assert (done.name, done.version, done.promoted) == ("leadscore", "2", False)
     assert done.why.startswith("not made the champion: the champion (version 1) reads other")
-    assert "(no longer: n_page_careers_7d)" in done.why and "--promote" in done.why
+    assert "(no longer: n_page_careers_7d)" in done.why and "`promote`" in done.why
 
 
 def test_model_names_for_tables_are_valid_and_refused_when_not() -> None:
@@ -456,3 +457,35 @@ def test_several_fitting_models_prefer_the_files_own_or_ask(two_tables, tmp_path
     assert "--model models:/q3-leads@champion" in message
     result = _cli(home, "score", "--table", str(other), "--model", "x", "--name", "q3-leads")
     assert "give one of them" in str(result.exception)
+
+
+def test_the_tracking_address_is_set_once_and_follows_the_project(
+    tmp_path, monkeypatch, request
+) -> None:
+    import mlflow
+
+    from leadscore import config
+    from leadscore.modeling import tracking
+
+    given: list[str] = []
+    setting, before = mlflow.set_tracking_uri, mlflow.get_tracking_uri()
+    request.addfinalizer(lambda: setting(before))  # the other tests' store again
+    monkeypatch.setattr(mlflow, "set_tracking_uri", lambda uri: given.append(uri) or setting(uri))
+    monkeypatch.setattr(tracking, "_project_store", None)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path / "a")
+    first = tracking.connect()
+    tracking.connect()
+    assert given == [f"sqlite:///{tmp_path / 'a' / 'mlflow.db'}"]  # once, not per call
+    assert first.tracking_uri == given[0]
+    monkeypatch.setattr(config, "PROJECT_ROOT", tmp_path / "b")  # another project folder
+    tracking.connect()
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://tracking.example:5000")  # a team server
+    tracking.connect()
+    assert given[1:] == [
+        f"sqlite:///{tmp_path / 'b' / 'mlflow.db'}",
+        "http://tracking.example:5000",
+    ]
+    sources = Path(tracking.__file__).parents[1].rglob("*.py")
+    setting_files = [p.name for p in sources if "set_tracking_uri(" in p.read_text("utf-8")]
+    assert setting_files == ["tracking.py"]  # connect() is the one place

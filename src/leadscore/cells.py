@@ -38,6 +38,8 @@ PLACEHOLDERS = frozenset(
         "unbekannt",
     }
 )
-#: Yes and no, in every spelling exports use (lower-cased).
-TRUE_WORDS = frozenset({"1", "1.0", "yes", "y", "true", "t", "ja", "wahr"})
+#: Yes and no, in every spelling exports use (lower-cased): the one definition for the five
+#: tables of the contract and for flat exports alike. German Excel writes WAHR/FALSCH, a ticked
+#: checkbox column "x", numbers saved from a float column "1.0".
+TRUE_WORDS = frozenset({"1", "1.0", "yes", "y", "true", "t", "ja", "j", "wahr", "x"})
 FALSE_WORDS = frozenset({"0", "0.0", "no", "n", "false", "f", "nein", "falsch"})

@@ -93,10 +93,6 @@ LIFECYCLE_STAGE_ALIASES: dict[str, str] = {
     "advocate": "evangelist",
 }
 
-#: Values read as true / false in boolean columns (case-insensitive; German Excel writes WAHR).
-TRUE_VALUES: frozenset[str] = frozenset({"true", "t", "yes", "y", "1", "ja", "j", "wahr", "x"})
-FALSE_VALUES: frozenset[str] = frozenset({"false", "f", "no", "n", "0", "nein", "falsch"})
-
 
 @dataclass(frozen=True)
 class Column:

@@ -13,14 +13,14 @@ every other column is, the way a careful analyst would:
 - dates become "days before the row's time" (only with a time column: an absolute date would
   let the model learn the calendar);
 - everything else is a category;
-- dropped, with the reason: columns given with ``--drop`` or ``--id``, personal data (found by
+- dropped, with the reason: columns given in ``drop`` or as ``id_col``, personal data (found by
   header and by content, see :mod:`leadscore.privacy`: never used, never logged), id-like
   columns (a different value on almost every row), free text, empty and constant columns.
-  A column wrongly taken for personal data is kept when named in ``keep`` (``--keep``): the
+  A column wrongly taken for personal data is kept when named in ``keep``: the
   user vouches for it; it is typed as usual and the typing table says it was kept on request.
 
 Columns are known by their normalised header (``budget_[eur]`` for "Budget [EUR]": what
-``--drop`` and the leakage audit use); features get names LightGBM accepts
+``drop`` and the leakage audit use); features get names LightGBM accepts
 (:func:`feature_name`: ``budget_eur``); people also see the header as written in the file
 (:func:`file_headers`: in ``describe``, the learned points sheet and messages).
 
@@ -73,6 +73,8 @@ from leadscore.defaults import MIN_CLASS_ROWS
 from leadscore.errors import LeadscoreError, column_list
 from leadscore.privacy import FLAG_SHARE, personal_data_reason, safe_example, safe_examples
 from leadscore.readers import RawTable, normalise_column_name, read_table_file
+from leadscore.schema import NON_FEATURES
+from leadscore.types_file import NUMBER_FORMATS, read_types_file
 from leadscore.validation import EARLIEST_TIMESTAMP
 
 _ID_NAME = re.compile(r"(^|_)(id|uuid|guid|key|number|no|nr)$|^id_|nummer$")
@@ -103,7 +105,7 @@ class TooFewRowsError(LeadscoreError):
 
     def __init__(self, detail: str) -> None:
         self.detail = detail
-        super().__init__(f"{detail} Lower min_class_rows to train anyway.")
+        super().__init__(f"{detail} Lower `min_class_rows` to train anyway.")
 
 
 def feature_name(column: str) -> str:
@@ -127,8 +129,6 @@ def clean_text(column: pd.Series) -> pd.Series:
     return text.mask(text.str.lower().isin(PLACEHOLDERS))
 
 
-#: How a column writes its numbers: ``point`` (12.5, thousands 1,200) or ``comma`` (12,5, 1.200).
-NUMBER_FORMATS = ("point", "comma")
 _MARKS = r"[\s€$%]"
 #: A thousands group can only follow 1-3 digits that do not start with 0 ("0.025" is a decimal).
 _GROUPED_COMMA = r"-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?"
@@ -393,12 +393,10 @@ _MONTHS = np.array(
     ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
     dtype=object,
 )
-#: The types a typing table and a ``--types`` file name (``drop``: never used).
-TYPES = ("numeric", "category", "boolean", "date", "drop")
-#: The typing table's type of the columns whose role an option sets (ignored in ``--types``).
-ROLES = ("target", "id")
-#: The reason for a column dropped in a ``--types`` file.
-DROPPED_ON_REQUEST = "dropped on request (--types)"
+#: The reason for a column dropped in a types file (user-facing text: parameters backquoted).
+DROPPED_ON_REQUEST = "dropped on request (`types`)"
+#: The note on a number format the user set in a types file.
+_FORMAT_SET = "number format set by `types`"
 
 
 def names_a_code(*headers: str) -> bool:
@@ -441,7 +439,7 @@ class TableTyper(TransformerMixin, BaseEstimator):
         The row's time (when the lead was created or snapshotted): dates become days before it;
         it gives calendar features itself.
     drop : tuple of str
-        Columns never used (``--drop``, the target).
+        Columns never used (``load_flat_table``'s ``drop``, the target).
     id_col : str, optional
         The lead id column: never a feature; scoring uses it to name the leads.
     headers : dict, optional
@@ -452,7 +450,7 @@ class TableTyper(TransformerMixin, BaseEstimator):
         people's names): never dropped as personal data, typed as usual.
     types : dict, optional
         Column → ``numeric``, ``category``, ``boolean``, ``date`` or ``drop``: the user's
-        corrections (``--types``, :func:`leadscore.types_file.read_types_file`); they replace
+        corrections (a types file, :func:`leadscore.types_file.read_types_file`); they replace
         the inference, except that personal data stays dropped unless the column is in ``keep``.
     number_formats : dict, optional
         Column → ``point`` or ``comma``: how a numeric column writes its numbers (default:
@@ -575,7 +573,7 @@ class TableTyper(TransformerMixin, BaseEstimator):
     def _decide_format(self, name: str, text: pd.Series, table_vote: str | None) -> tuple[str, str]:
         given = (self.number_formats or {}).get(name)
         if given is not None:
-            return given, "number format set by --types"
+            return given, _FORMAT_SET
         return MarkEvidence.of(text).decide(table_vote)
 
     def _numeric_or_codes(self, name: str, numbers: pd.Series) -> str:
@@ -585,16 +583,16 @@ class TableTyper(TransformerMixin, BaseEstimator):
         return "numeric"
 
     def _overridden(self, name: str, column: pd.Series, kind: str, table_vote: str | None) -> str:
-        """Column ``name`` typed as the user asked (``--types``)."""
+        """Column ``name`` typed as the user asked (``types``)."""
         if kind == "drop":
             return f"drop:{DROPPED_ON_REQUEST}"
-        self.notes_[name] = "set by --types"
+        self.notes_[name] = "set by `types`"
         if kind == "numeric" and not pd.api.types.is_numeric_dtype(column):
             text = clean_text(column)
             number_format, note = self._decide_format(name, text, table_vote)
             self.number_formats_[name] = number_format
-            if note and note != "number format set by --types":
-                self.notes_[name] = f"set by --types; {note}"
+            if note and note != _FORMAT_SET:
+                self.notes_[name] = f"set by `types`; {note}"
         if kind == "category":
             numbers = (
                 column.astype("float64")
@@ -630,7 +628,9 @@ class TableTyper(TransformerMixin, BaseEstimator):
         return tuple(part for part in CALENDAR_PARTS if part in wanted)
 
     def _unique_feature(self, wanted: str) -> str:
-        taken = {*self.features_.values(), *self.calendar_}
+        # The model drops the training table's own columns (lead_id, label ...) as non-features:
+        # an export's column of that name becomes label_2, or the model would never see it.
+        taken = {*NON_FEATURES, *self.features_.values(), *self.calendar_}
         feature, n = wanted, 1
         while feature in taken:
             n += 1
@@ -658,7 +658,7 @@ class TableTyper(TransformerMixin, BaseEstimator):
                 kind = f"drop:{personal}"
                 if wanted.get(name, "drop") != "drop":
                     self.notes_[name] = (
-                        f"--types asked for {wanted[name]}: add --keep to vouch it holds no "
+                        f"`types` asked for {wanted[name]}: add `keep` to vouch it holds no "
                         "personal data"
                     )
             elif name in wanted:
@@ -771,16 +771,16 @@ class TableTyper(TransformerMixin, BaseEstimator):
         calendar = getattr(self, "calendar_", {})
         parts = ", ".join(part for column, part in calendar.values() if column == name)
         if name == self.target:
-            action = "target (--target)"
+            action = "target (`target`)"
         elif name == self.id_col:
-            action = "id (--id): names each lead, never a feature"
+            action = "id (`id_col`): names each lead, never a feature"
         elif name == self.time_col:
-            action = "time column (--time-col): splits the rows, dates count back from it"
+            action = "time column (`time_col`): splits the rows, dates count back from it"
             action += f"; calendar: {parts}" if parts else ""
         elif name in self.dropped_:
             action = f"dropped: {self.dropped_[name]}"
         elif kind is None:
-            action = "dropped: --drop"
+            action = "dropped: `drop`"
         elif kind == "numeric":
             how = {"point": ", decimal point", "comma": ", decimal comma"}
             action = "number" + how.get(self._number_format(name) or "", "")
@@ -810,7 +810,7 @@ class TableTyper(TransformerMixin, BaseEstimator):
     def describe(self, X: pd.DataFrame | None = None) -> pd.DataFrame:
         """The typing table: one row per input column, what it holds and what became of it.
 
-        ``column`` is the normalised name (what ``--drop``, ``--types`` and the points sheet
+        ``column`` is the normalised name (what ``drop``, ``types`` and the points sheet
         take), ``header`` the header as written in the file; ``type`` is ``numeric``,
         ``category``, ``boolean``, ``date``, ``drop``, ``target`` or ``id``, ``number_format``
         ``point`` or ``comma`` for numbers read from text; ``action`` says what the model gets
@@ -820,8 +820,9 @@ class TableTyper(TransformerMixin, BaseEstimator):
         ``distinct_values`` and an ``example`` (its most frequent value, masked by
         :func:`leadscore.privacy.safe_example`; none for personal data).
 
-        The table is a ``--types`` file as it is: change a ``type`` (or ``number_format``) and
-        pass it back.
+        The table is a types file as it is: change a ``type`` (or ``number_format``) and
+        pass it back (``load_flat_table``'s ``types``). Its actions name parameters in
+        backquotes, as library messages do; the command line shows them as its options.
 
         Examples
         --------
@@ -921,7 +922,7 @@ class FlatTable:
     headers: dict[str, str] = field(default_factory=dict)
     #: Columns the user vouches hold no personal data (see :class:`TableTyper`'s ``keep``).
     kept: tuple[str, ...] = ()
-    #: The user's type corrections (``--types``): column → type, column → number format.
+    #: The user's type corrections (a types file): column → type, column → number format.
     types: dict[str, str] = field(default_factory=dict)
     number_formats: dict[str, str] = field(default_factory=dict)
 
@@ -935,7 +936,7 @@ class FlatTable:
             id_col=self.id_col,
             headers=self.headers,
             keep=self.kept,
-            types=self.types or None,  # the user's corrections (--types)
+            types=self.types or None,  # the user's corrections (a types file)
             number_formats=self.number_formats or None,
             target=self.target,
         )
@@ -1122,23 +1123,25 @@ def _check_readable(column: pd.Series, numbers: pd.Series, path: Path, header: s
         )
 
 
-def _column(frame: pd.DataFrame, path: Path, option: str, given: str) -> str:
+def _column(frame: pd.DataFrame, path: Path, parameter: str, given: str) -> str:
+    """The normalised name of column ``given`` (passed as ``parameter``, backquoted)."""
     name = normalise_column_name(given)
     if name not in frame.columns:
         raise LeadscoreError(
-            f"{path}: {option} column '{given}' is not in the file; its columns are "
+            f"{path}: {parameter} column '{given}' is not in the file; its columns are "
             f"{column_list(frame.columns)}."
         )
     return name
 
 
-def _not_personal(frame: pd.DataFrame, path: Path, option: str, name: str, given: str) -> None:
+def _not_personal(frame: pd.DataFrame, path: Path, parameter: str, name: str, given: str) -> None:
     """Refuse personal data as the outcome, the time or the id: its values would reach
     messages, and ids reach the scores file."""
     reason = personal_data_reason(given, frame[name])
     if reason is not None:
         raise LeadscoreError(
-            f"{path}: {option} column '{given}' holds {reason}; it cannot be used as {option}."
+            f"{path}: {parameter} column '{given}' holds {reason}; it cannot be used as "
+            f"{parameter}."
         )
 
 
@@ -1202,7 +1205,7 @@ def load_flat_table(
         Columns the user vouches hold no personal data: never dropped or refused as personal
         data (a false positive such as a product line named after people).
     types : str or Path, optional
-        A ``--types`` file (CSV or YAML, :mod:`leadscore.types_file`) correcting the inferred
+        A types file (CSV or YAML, :mod:`leadscore.types_file`) correcting the inferred
         column types; checked against the file's columns.
 
     Raises
@@ -1218,30 +1221,28 @@ def load_flat_table(
         raise LeadscoreError(f"{path}: no such file.")
     raw = read_table_file(path)
     frame = raw.frame
-    target_name = _column(frame, path, "--target", target)
-    id_name = _column(frame, path, "--id", id_col) if id_col else None
-    time_name = _column(frame, path, "--time-col", time_col) if time_col else None
-    dropped = tuple(_column(frame, path, "--drop", d) for d in drop)
-    kept = tuple(_column(frame, path, "--keep", k) for k in keep)
+    target_name = _column(frame, path, "`target`", target)
+    id_name = _column(frame, path, "`id_col`", id_col) if id_col else None
+    time_name = _column(frame, path, "`time_col`", time_col) if time_col else None
+    dropped = tuple(_column(frame, path, "`drop`", d) for d in drop)
+    kept = tuple(_column(frame, path, "`keep`", k) for k in keep)
     overrides = None
     if types is not None:
-        from leadscore.types_file import read_types_file
-
         overrides = read_types_file(types, frame.columns)
     if frame.empty:
         raise LeadscoreError(f"{path}: the file has no rows to learn from, only a header.")
     if id_name == target_name:
         raise LeadscoreError(
-            f"{path}: --id and --target both name column '{target}'; the id names each lead, "
+            f"{path}: `id_col` and `target` both name column '{target}'; the id names each lead, "
             "the target is its outcome."
         )
-    for option, name, given in (
-        ("--target", target_name, target),
-        ("--time-col", time_name, time_col),
-        ("--id", id_name, id_col),
+    for parameter, name, given in (
+        ("`target`", target_name, target),
+        ("`time_col`", time_name, time_col),
+        ("`id_col`", id_name, id_col),
     ):
         if name and name not in kept:
-            _not_personal(frame, path, option, name, given)
+            _not_personal(frame, path, parameter, name, given)
     if id_name:
         check_ids(frame[id_name], path, id_col)
     labels = parse_target(frame[target_name], path, target)
@@ -1311,7 +1312,7 @@ def flat_split(table: FlatTable, seed: int = 0, test_share: float = 0.2) -> Flat
                 f"{table.path}: time column '{table.headers.get(table.time_col, table.time_col)}' "
                 f"has {pd.Series(t).nunique():,} distinct time(s): too few to give training, "
                 "validation and test rows times of their own. Give a time column that varies, "
-                "or leave out --time-col to split at random."
+                "or leave out `time_col` to split at random."
             )
         description = (
             f"split by {table.time_col}: train to {pd.Timestamp(t[train].max()):%Y-%m-%d}, "
@@ -1330,7 +1331,7 @@ def flat_split(table: FlatTable, seed: int = 0, test_share: float = 0.2) -> Flat
             random_state=seed,
         )
         train, valid, test = np.sort(train), np.sort(valid), np.sort(test)
-        description = f"stratified random split 60/20/20 (no --time-col; {len(test):,} test rows)"
+        description = f"stratified random split 60/20/20 (no time column; {len(test):,} test rows)"
     for part, name in ((train, "training"), (valid, "validation"), (test, "test")):
         if len(np.unique(table.labels[part])) < 2:
             raise LeadscoreError(

@@ -391,7 +391,8 @@ def check_distinct_outputs(
     Parameters
     ----------
     outputs : mapping
-        What each output is (for the message, e.g. ``"the scores file"``) → its path; ``None``
+        What each output is (for the message, e.g. ``"the scores file"``, or a parameter name
+        in backquotes, which the command line shows as its option) → its path; ``None``
         values are skipped.
     inputs : mapping, optional
         The same for input files and folders.
@@ -417,10 +418,10 @@ def check_distinct_outputs(
     Traceback (most recent call last):
     ...
     leadscore.errors.LeadscoreError: metrics (out/fig/roc.png) would be written inside figures ...
-    >>> check_distinct_outputs({"--out": "out/scores"}, suffixes=TABLE_SUFFIXES)
+    >>> check_distinct_outputs({"`out`": "out/scores"}, suffixes=TABLE_SUFFIXES)
     Traceback (most recent call last):
     ...
-    leadscore.errors.LeadscoreError: --out out/scores: give a file name ending in .csv or .parquet.
+    leadscore.errors.LeadscoreError: `out` out/scores: give a file name ending in .csv or .parquet.
     """
     seen: dict[tuple[str, str], tuple[str, Path, Path]] = {}
     for what, given in outputs.items():

@@ -21,11 +21,22 @@ import jinja2
 import pandas as pd
 import pyarrow as pa
 
-from leadscore.drift import retrain_advice
+from leadscore.artifacts import (
+    COMPARE_FOLDER,
+    GRADE_CONVERSION,
+    POINTS_COMPARISON,
+    POINTS_FIGURE,
+    REPORT_FOLDER,
+    SHAP_FIGURE,
+    SHAP_IMPORTANCE,
+    read_run,
+)
 from leadscore.errors import LeadscoreError
 from leadscore.io import DRIFT_SUFFIX, atomic_path, drift_table
 from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES
+from leadscore.modeling.drift import retrain_advice
 from leadscore.modeling.evaluate import METRIC_TITLES
+from leadscore.modeling.tracking import log_files
 
 CHARTS = {"roc": "ROC curve", "gains": "Cumulative gains", "calibration": "Calibration"}
 
@@ -52,8 +63,11 @@ class ReportData:
     drift_advice: str | None = None
 
 
-def _data_uri(path: Path) -> str:
-    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+def _data_uri(png: bytes | None) -> str | None:
+    """An image embedded in the page (None for a figure the run does not have)."""
+    if png is None:
+        return None
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
 def _grade_grid(grades: pd.DataFrame) -> pd.DataFrame:
@@ -93,7 +107,8 @@ def newest_scores(folder: Path) -> Path | None:
 
 
 def gather(run_id: str | None = None, scores: Path | None = None) -> ReportData:
-    """Read the run (default: the champion's) and the scores file (optional).
+    """Read the run (default: the champion's, :func:`leadscore.artifacts.read_run`) and the
+    scores file (optional).
 
     The drift table next to the scores file (:func:`leadscore.io.drift_table`) is shown when
     present.
@@ -103,57 +118,38 @@ def gather(run_id: str | None = None, scores: Path | None = None) -> ReportData:
     LeadscoreError
         When ``scores`` (or its drift table) is missing or not what ``leadscore score`` writes.
     """
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
-    from leadscore.modeling.tracking import find_run
-
     frame = read_scores(scores) if scores is not None else None  # fails before any download
-    run, version = find_run(run_id)
-    run_id = run.info.run_id
+    run = read_run(run_id)
     metrics = pd.DataFrame(
         {
             MODEL_TITLES[name]: {
-                title: run.data.metrics.get(f"{name}.{key}") for key, title in METRIC_TITLES.items()
+                title: run.metrics.get(f"{name}.{key}") for key, title in METRIC_TITLES.items()
             }
             for name in MODEL_NAMES
-            if f"{name}.roc_auc" in run.data.metrics
+            if f"{name}.roc_auc" in run.metrics
         }
     ).dropna(how="all")
     data = ReportData(
-        run_id=run_id,
-        model_version=version,
-        run_started=pd.Timestamp(run.info.start_time, unit="ms", tz="UTC").strftime(
-            "%Y-%m-%d %H:%M UTC"
-        ),
-        params={k: v for k, v in run.data.params.items() if not k.startswith("lightgbm.")},
+        run_id=run.run_id,
+        model_version=run.version,
+        run_started=run.started.strftime("%Y-%m-%d %H:%M UTC"),
+        params={k: v for k, v in run.params.items() if not k.startswith("lightgbm.")},
         metrics=metrics,
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp)
-        for path in ("reports", "compare"):
-            try:
-                mlflow.artifacts.download_artifacts(
-                    run_id=run_id, artifact_path=path, dst_path=str(folder)
-                )
-            except (MlflowException, OSError):
-                continue  # compare/ exists only after 'leadscore compare'
-        reports, compared = folder / "reports", folder / "compare"
-        for name, title in CHARTS.items():
-            if (reports / f"{name}.png").is_file():
-                data.charts[title] = _data_uri(reports / f"{name}.png")
-        if (reports / "grade_conversion.csv").is_file():
-            data.grades = _grade_grid(pd.read_csv(reports / "grade_conversion.csv"))
-        sheet = compared / "points_comparison.csv"
-        sheet = sheet if sheet.is_file() else reports / "points_comparison.csv"
-        if sheet.is_file():
-            data.points = pd.read_csv(sheet)
-        if (compared / "points_hand_vs_learned.png").is_file():
-            data.points_chart = _data_uri(compared / "points_hand_vs_learned.png")
-        if (reports / "shap_importance.csv").is_file():
-            data.importance = pd.read_csv(reports / "shap_importance.csv").head(15)
-        if (reports / "shap_importance.png").is_file():
-            data.importance_chart = _data_uri(reports / "shap_importance.png")
+    for name, title in CHARTS.items():
+        chart = _data_uri(run.figure(name))
+        if chart is not None:
+            data.charts[title] = chart
+    grades = run.table(GRADE_CONVERSION)
+    if grades is not None:
+        data.grades = _grade_grid(grades)
+    # The points comparison of 'leadscore compare' when there is one, else training's sheet.
+    points = run.table(POINTS_COMPARISON, COMPARE_FOLDER)
+    data.points = points if points is not None else run.table(POINTS_COMPARISON)
+    data.points_chart = _data_uri(run.figure(POINTS_FIGURE, COMPARE_FOLDER))
+    importance = run.table(SHAP_IMPORTANCE)
+    data.importance = importance.head(15) if importance is not None else None
+    data.importance_chart = _data_uri(run.figure(SHAP_FIGURE))
     if frame is not None:
         _add_scores(data, frame, Path(scores))
     return data
@@ -247,10 +243,8 @@ def log_report(data: ReportData, name: str = "leadscore_report.html") -> str:
     Lead ids are never logged to MLflow, so the logged copy leaves out the one section that
     names leads; everything else (quality, grades, points, SHAP, drift) is the same page.
     """
-    from mlflow import MlflowClient
-
     without_ids = dataclasses.replace(data, top_leads=None)
     with tempfile.TemporaryDirectory() as tmp:
         page = write_report(without_ids, Path(tmp) / name)
-        MlflowClient().log_artifact(data.run_id, str(page), artifact_path="report")
-    return f"report/{name}"
+        log_files({f"{REPORT_FOLDER}/{name}": page}, data.run_id)
+    return f"{REPORT_FOLDER}/{name}"

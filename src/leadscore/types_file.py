@@ -1,4 +1,5 @@
-"""Read a ``--types`` file: the user's corrections to the inferred column types.
+"""Read a types file (``load_flat_table``'s ``types``, the command line's ``--types``): the
+user's corrections to the inferred column types.
 
 Two formats, one meaning (column → type, optionally its number format):
 
@@ -36,9 +37,15 @@ from pathlib import Path
 import yaml
 
 from leadscore.errors import LeadscoreError, column_list
-from leadscore.flat_table import NUMBER_FORMATS, ROLES, TYPES
 from leadscore.privacy import safe_example
 from leadscore.readers import normalise_column_name
+
+#: How a column writes its numbers: ``point`` (12.5, thousands 1,200) or ``comma`` (12,5, 1.200).
+NUMBER_FORMATS = ("point", "comma")
+#: The types a typing table and a types file name (``drop``: never used).
+TYPES = ("numeric", "category", "boolean", "date", "drop")
+#: The typing table's type of the columns whose role a parameter sets (ignored in a types file).
+ROLES = ("target", "id")
 
 #: Characters a spreadsheet-safe CSV puts a ``'`` before (see :func:`leadscore.io.write_table`).
 _FORMULA_START = ("=", "+", "-", "@")
@@ -46,7 +53,7 @@ _FORMULA_START = ("=", "+", "-", "@")
 
 @dataclass(frozen=True)
 class TypeOverrides:
-    """The corrections of a ``--types`` file, by normalised column name."""
+    """The corrections of a types file, by normalised column name."""
 
     types: dict[str, str] = field(default_factory=dict)
     number_formats: dict[str, str] = field(default_factory=dict)
@@ -54,6 +61,8 @@ class TypeOverrides:
 
 def read_types_file(path: str | Path, columns: Iterable[str]) -> TypeOverrides:
     """The overrides in ``path`` for a table with ``columns`` (normalised names).
+
+    Messages call the file ``types``, as :func:`leadscore.flat_table.load_flat_table` does.
 
     Raises
     ------
@@ -63,19 +72,19 @@ def read_types_file(path: str | Path, columns: Iterable[str]) -> TypeOverrides:
     """
     path = Path(path)
     if not path.is_file():
-        raise LeadscoreError(f"{path}: no such file (--types).")
+        raise LeadscoreError(f"{path}: no such file (`types`).")
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeError) as exc:
-        raise LeadscoreError(f"{path}: cannot read the --types file ({exc}).") from None
+        raise LeadscoreError(f"{path}: cannot read the `types` file ({exc}).") from None
     if path.suffix.lower() in (".yaml", ".yml"):
         entries = _yaml_entries(path, text)
     else:
         entries = _csv_entries(path, text)
     if not entries:  # an empty file is a mistake (a wrong path, an unsaved edit), not "no change"
         raise LeadscoreError(
-            f"{path}: the --types file types no column; give 'column,type' rows (edit the "
-            "column_types.csv training writes) or leave out --types."
+            f"{path}: the `types` file types no column; give 'column,type' rows (edit the "
+            "column_types.csv training writes) or leave out `types`."
         )
     known = list(columns)
     types: dict[str, str] = {}
@@ -132,7 +141,7 @@ def _csv_entries(path: Path, text: str) -> list[tuple[int, str, str, str]]:
     name_field = "column" if "column" in fields else "header" if "header" in fields else None
     if name_field is None or "type" not in fields:
         raise LeadscoreError(
-            f"{path}, line 1: a --types CSV needs the columns 'column' (or 'header') and "
+            f"{path}, line 1: a `types` CSV needs the columns 'column' (or 'header') and "
             f"'type'; it has {', '.join(safe_example(f) for f in fields[:10]) or 'none'}."
         )
     reader.fieldnames = fields
@@ -156,7 +165,7 @@ def _yaml_entries(path: Path, text: str) -> list[tuple[int, str, str, str]]:
         return []
     if not isinstance(root, yaml.MappingNode):
         raise LeadscoreError(
-            f"{path}, line {root.start_mark.line + 1}: a --types YAML file maps each column to "
+            f"{path}, line {root.start_mark.line + 1}: a `types` YAML file maps each column to "
             "its type (column: type)."
         )
     entries = []

@@ -33,13 +33,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from leadscore.contract import (
-    FALSE_VALUES,
-    LIFECYCLE_STAGE_ALIASES,
-    TRUE_VALUES,
-    Column,
-    Table,
-)
+from leadscore.cells import FALSE_WORDS, TRUE_WORDS
+from leadscore.contract import LIFECYCLE_STAGE_ALIASES, Column, Table
 from leadscore.defaults import MAX_ORPHAN_SHARE
 from leadscore.privacy import mask_personal, safe_example
 from leadscore.readers import RawTable
@@ -210,8 +205,8 @@ def _parse_bool(values: pd.Series, col: Column, report: _Collector) -> pd.Series
     if pd.api.types.is_numeric_dtype(values):
         values = values.astype("Int64")
     text = _normalise_text(values).str.lower()
-    is_true = text.isin(TRUE_VALUES)
-    is_false = text.isin(FALSE_VALUES)
+    is_true = text.isin(TRUE_WORDS)
+    is_false = text.isin(FALSE_WORDS)
     bad = text.notna() & ~is_true & ~is_false
     if bad.any():
         report.error(

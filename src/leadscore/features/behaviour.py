@@ -26,15 +26,18 @@ expression in the final query, so the catalogue and the computation cannot drift
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from leadscore.contract import ACCOUNT_EVENT_TYPES, EVENT_TYPES
 from leadscore.features.catalogue import Feature
-from leadscore.settings import Settings
+from leadscore.features.settings import Settings
 
 _US_PER_DAY = 86_400_000_000
 NEGATIVE_EVENT_TYPES = ("unsubscribe", "email_bounce")
 NEGATIVE_PAGES = ("careers",)
+#: A lead's actions in the last ``days`` days: one such feature per window of the settings.
+ACTIONS_IN_WINDOW = "n_actions_{days}d"
 
 
 def lit(value: str) -> str:
@@ -295,6 +298,22 @@ GROUP BY account_idx, cutoff_day
 """
 
 
+def windows_of(columns: Iterable[str]) -> tuple[int, ...]:
+    """The windows (``windows_days`` of the settings) a feature table with ``columns`` was built
+    with, shortest first; none for another table (a flat export).
+
+    >>> windows_of(["lead_id", "n_actions_60d", "n_actions_14d", "n_page_pricing_14d"])
+    (14, 60)
+    """
+    before, after = ACTIONS_IN_WINDOW.split("{days}")
+    days = (
+        column[len(before) : len(column) - len(after)]
+        for column in columns
+        if column.startswith(before) and column.endswith(after)
+    )
+    return tuple(sorted(int(d) for d in days if d.isdigit()))
+
+
 def _for_accounts(expr: str) -> str:
     """Zero when the lead's company had nothing, missing when the lead has no company."""
     return f"CASE WHEN p.account_idx IS NULL THEN NULL ELSE COALESCE({expr}, 0) END"
@@ -315,7 +334,7 @@ def behaviour_features(settings: Settings) -> list[Feature]:
     for w in settings.windows_days:
         features.append(
             Feature(
-                f"n_actions_{w}d",
+                ACTIONS_IN_WINDOW.format(days=w),
                 "engagement",
                 f"Actions of the lead in the last {w} days",
                 family="actions",

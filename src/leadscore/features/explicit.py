@@ -9,7 +9,7 @@ pipeline) and the company's technologies, which are rolled back to each cutoff w
 Examples
 --------
 >>> import pandas as pd
->>> from leadscore.settings import load_settings
+>>> from leadscore.features.settings import load_settings
 >>> emails = pd.Series(["a@gmail.com", "b@tum.de", "c@acme.de", None, "d@scoreforce.io"])
 >>> email_domain_type(emails, load_settings()).tolist()
 ['freemail', 'education', 'corporate', 'unknown', 'competitor']
@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 
 from leadscore.features.catalogue import Feature
+from leadscore.features.settings import Settings
 from leadscore.features.titles import normalise_titles
-from leadscore.settings import Settings
 
 
 def email_domain_type(emails: pd.Series, settings: Settings) -> pd.Series:

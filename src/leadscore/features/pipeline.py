@@ -2,10 +2,10 @@
 
 The entity table is the source of truth (as in Feast's point-in-time joins): one row per
 (lead, cutoff) for leads that existed before the cutoff, consented to profiling, were not known
-customers and had not converted by the cutoff. Features are joined to it backwards in time only
-and no entity row is ever dropped. For training, ``label`` is 1 when the lead converted in
-``(cutoff, cutoff + horizon]``; cutoffs whose horizon runs past the end of the data are refused
-because their labels would be censored.
+customers and had not converted by the cutoff (the rules: :mod:`leadscore.features.entity`).
+Features are joined to it backwards in time only and no entity row is ever dropped. For
+training, ``label`` is 1 when the lead converted in ``(cutoff, cutoff + horizon]``; cutoffs whose
+horizon runs past the end of the data are refused because their labels would be censored.
 
 Cutoffs are dates: a cutoff is the midnight (UTC) that starts the day. Events of a lead who did
 not consent are never read. Cutoffs must lie within the data: one at or before the first lead's
@@ -30,7 +30,6 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -41,17 +40,18 @@ import pyarrow as pa
 from leadscore import config
 from leadscore.dataset import StagedDataset, stage_dataset
 from leadscore.errors import LeadscoreError, excerpt
-from leadscore.features import behaviour as sql
-from leadscore.features.catalogue import Feature, catalogue_frame
+from leadscore.features import behaviour, entity
+from leadscore.features.catalogue import Feature
 from leadscore.features.explicit import EXPLICIT_FEATURES, explicit_features
+from leadscore.features.settings import Settings, load_settings
+from leadscore.features.store import FeatureTable, cache_key, cache_table, cached_table
 from leadscore.features.windows import running_totals
-from leadscore.settings import Settings, load_settings
+from leadscore.schema import ACCOUNT_ID, CUTOFF, LABEL, LEAD_ID
 
 #: Leads whose running totals are computed together (bounds memory on large data).
 LEADS_PER_BLOCK = 25_000
 #: Leads from which the daily rollup is stored sorted by lead (see ``_compute``).
 SORT_DAILY_FROM_LEADS = 8 * LEADS_PER_BLOCK
-LABEL = "label"
 #: Scoring as of a date this many days or more after the data's latest timestamp is refused:
 #: the data says nothing about that time, so every lead would look inactive since its end.
 MAX_DAYS_AFTER_DATA = 90
@@ -63,32 +63,8 @@ class CutoffError(LeadscoreError):
     """A cutoff or as-of date the data cannot serve: before it, too long after it, censored."""
 
 
-@dataclass
-class FeatureTable:
-    """A training or scoring table with its feature catalogue."""
-
-    frame: pd.DataFrame
-    catalogue: list[Feature]
-    cutoffs: list[pd.Timestamp]
-    horizon_days: int | None
-    fingerprint: str
-    seconds: float = 0.0
-    timings: dict[str, float] = field(default_factory=dict)
-    #: Scoring tables: leads left out and why (see :func:`skipped_leads`).
-    skipped: dict[str, int] = field(default_factory=dict)
-    #: What the user should know: the data's validation warnings, an as-of date after the data.
-    warnings: list[str] = field(default_factory=list)
-
-    @property
-    def feature_names(self) -> list[str]:
-        return [f.name for f in self.catalogue]
-
-    def catalogue_frame(self) -> pd.DataFrame:
-        return catalogue_frame(self.catalogue)
-
-
 def parse_cutoffs(
-    spec: str | Iterable[str | pd.Timestamp], name: str = "cutoffs"
+    spec: str | Iterable[str | pd.Timestamp], name: str = "`cutoffs`"
 ) -> list[pd.Timestamp]:
     """Cutoff dates from ``"2025-01-01,2025-02-01"``, ``"monthly:START:END"`` or a list.
 
@@ -98,7 +74,8 @@ def parse_cutoffs(
         Comma-separated dates, ``monthly:START:END`` (every month from START up to END,
         however long the range) or a list of dates.
     name : str
-        What to call ``spec`` in error messages (the command line passes its option's name).
+        What to call ``spec`` in error messages: the parameter it was given as, in backquotes
+        (the command line shows a backquoted name as its option, ``--cutoffs``).
 
     Raises
     ------
@@ -150,16 +127,17 @@ def to_cutoff(value: str | pd.Timestamp, name: str = "cutoff") -> pd.Timestamp:
     value : str or Timestamp
         The date; a time of day other than midnight (UTC) is refused.
     name : str
-        What to call ``value`` in error messages (the command line passes its option's name).
+        What to call ``value`` in error messages: the parameter it was given as, in backquotes
+        (the command line shows a backquoted name as its option, ``--as-of``).
 
     Examples
     --------
     >>> to_cutoff(" 2025-03-01 ")
     Timestamp('2025-03-01 00:00:00+0000', tz='UTC')
-    >>> to_cutoff("01.03.2025", "--as-of")
+    >>> to_cutoff("01.03.2025", "`as_of`")
     Traceback (most recent call last):
     ...
-    leadscore.errors.LeadscoreError: --as-of '01.03.2025' is not a date (use YYYY-MM-DD).
+    leadscore.errors.LeadscoreError: `as_of` '01.03.2025' is not a date (use YYYY-MM-DD).
     """
     try:
         if isinstance(value, str):  # ISO only: 01.03.2025 would be read as January 3rd
@@ -219,7 +197,10 @@ def _epoch_day(stamps: pd.Series) -> np.ndarray:
 
 
 def _key_tables(staged: StagedDataset) -> dict[str, pd.DataFrame]:
-    """Integer keys for leads and accounts, and what the entity rules need per lead."""
+    """Integer keys for leads and accounts, and what the entity rules read of each lead.
+
+    ``leads`` holds no personal data: ids, dates, consent and the lifecycle stage.
+    """
     leads, accounts, outcomes = staged.leads, staged.accounts, staged.outcomes
     account_keys = pd.DataFrame(
         {
@@ -230,24 +211,18 @@ def _key_tables(staged: StagedDataset) -> dict[str, pd.DataFrame]:
     account_idx = leads["account_id"].map(
         pd.Series(account_keys["account_idx"].to_numpy(), index=account_keys["account_id"])
     )
-    converted_at = leads["lead_id"].map(outcomes.set_index("lead_id")["converted_at"])
-    all_leads = pd.DataFrame(
+    lead_keys = pd.DataFrame(
         {
+            "lead_idx": np.arange(len(leads), dtype=np.int64),
             "lead_id": leads["lead_id"].astype(object),
             "account_idx": account_idx.astype("Int64"),
-            "converted_at": converted_at,
+            "converted_at": leads["lead_id"].map(outcomes.set_index("lead_id")["converted_at"]),
+            "consent": leads["consent"].to_numpy(dtype=bool),
+            "created_at": leads["created_at"],
+            "lifecycle_stage": leads["lifecycle_stage"],
         }
     )
-    consented = leads["consent"].to_numpy(dtype=bool)
-    keys = all_leads[consented].copy()
-    keys["lead_idx"] = np.flatnonzero(consented)
-    keys["created_at"] = leads.loc[consented, "created_at"]
-    # A customer whose conversion date is unknown was a customer before the data: never scored.
-    keys["unknown_customer"] = (
-        leads.loc[consented, "lifecycle_stage"].eq("customer").fillna(False)
-        & keys["converted_at"].isna()
-    ).to_numpy(dtype=bool)
-    return {"keys": keys, "account_keys": account_keys, "all_leads": all_leads}
+    return {"leads": lead_keys, "account_keys": account_keys}
 
 
 def _build(
@@ -257,7 +232,9 @@ def _build(
     horizon_days: int | None,
     interim_dir: Path,
     on_step: Step,
-) -> tuple[pd.DataFrame, list[Feature], dict[str, float]]:
+) -> tuple[pd.DataFrame, list[Feature], dict[str, float], dict[str, int]]:
+    """The table's frame and catalogue, each step's seconds and, for scoring tables, how many
+    leads each entity rule leaves out (:func:`leadscore.features.entity.left_out`)."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -270,15 +247,17 @@ def _build(
 
     con = _connect(interim_dir)
     try:
-        frame, behaviour = _compute(con, staged, cutoffs, settings, horizon_days, step)
+        frame, behaviour_columns = _compute(con, staged, cutoffs, settings, horizon_days, step)
+        # scoring reports the leads it leaves out; training tables leave out many per cutoff
+        left_out = entity.left_out(con, "leads", "cutoffs") if horizon_days is None else {}
     finally:
         con.close()
-    frame = _assemble(frame, staged, cutoff_frame_of(cutoffs), settings, behaviour)
-    features = [*EXPLICIT_CATALOGUE, *behaviour]
+    frame = _assemble(frame, staged, cutoff_frame_of(cutoffs), settings, behaviour_columns)
+    features = [*EXPLICIT_CATALOGUE, *behaviour_columns]
     if horizon_days is None:
         frame = frame.drop(columns=[LABEL])
     step("explicit features and assembly")
-    return frame, features, timings
+    return frame, features, timings, left_out
 
 
 def cutoff_frame_of(cutoffs: list[pd.Timestamp]) -> pd.DataFrame:
@@ -303,53 +282,52 @@ def _compute(
     cutoff_frame = cutoff_frame_of(cutoffs)
     con.register("cutoffs", cutoff_frame)
     events, account_events, accounts = (
-        f"read_parquet({sql.lit(str(staged.paths[name]))})"
+        f"read_parquet({behaviour.lit(str(staged.paths[name]))})"
         for name in ("events", "account_events", "accounts")
     )
-    horizon = horizon_days or 0
-    con.execute(f"""
-CREATE TEMP TABLE population AS
-SELECT k.lead_idx, k.account_idx, c.cutoff_day, c.cutoff_ts,
-       (NOT k.unknown_customer AND NOT coalesce(k.converted_at <= c.cutoff_ts, FALSE))
-         AS in_entity,
-       coalesce(k.converted_at > c.cutoff_ts
-                AND k.converted_at <= c.cutoff_ts + INTERVAL {horizon} DAY, FALSE) AS label
-FROM keys k CROSS JOIN cutoffs c
-WHERE k.created_at < c.cutoff_ts
-""")
+    population = entity.population_sql("leads", "cutoffs", horizon_days or 0)
+    con.execute(f"CREATE TEMP TABLE population AS {population}")
+    # Only the events of leads profiled at some cutoff are read: never those without consent.
+    con.execute(
+        "CREATE TEMP TABLE keys AS SELECT lead_idx, lead_id FROM leads "
+        "WHERE lead_idx IN (SELECT lead_idx FROM population)"
+    )
     last_day = int(cutoff_frame["cutoff_day"].max())
     # With many blocks of leads, sorting by lead lets each block read only its own row groups
     # (without it every block scans the whole table); with few, the sort costs more than it saves.
     order = " ORDER BY lead_idx" if len(staged.leads) >= SORT_DAILY_FROM_LEADS else ""
     con.execute(
-        f"CREATE TEMP TABLE daily AS {sql.daily_sql(events, 'keys', last_day, settings)}{order}"
+        "CREATE TEMP TABLE daily AS "
+        + behaviour.daily_sql(events, "keys", last_day, settings)
+        + order
     )
     step("daily rollup of events")
     con.register("totals", _running_totals(con, len(staged.leads), settings))
     step("running totals per window")
-    con.execute(f"CREATE TEMP TABLE recent AS {sql.recent_sql('daily', 'cutoffs', settings)}")
+    con.execute(f"CREATE TEMP TABLE recent AS {behaviour.recent_sql('daily', 'cutoffs', settings)}")
     con.execute(
-        f"CREATE TEMP TABLE reopens AS {sql.reopens_sql(events, 'keys', 'cutoffs', settings)}"
+        f"CREATE TEMP TABLE reopens AS {behaviour.reopens_sql(events, 'keys', 'cutoffs', settings)}"
     )
     step("decay and bursts")
     con.execute(
         "CREATE TEMP TABLE acc_events AS "
-        + sql.account_events_sql(account_events, "account_keys", "cutoffs", settings)
+        + behaviour.account_events_sql(account_events, "account_keys", "cutoffs", settings)
     )
     con.execute(
         "CREATE TEMP TABLE tech AS "
-        + sql.technologies_sql(accounts, account_events, "account_keys", "cutoffs", settings)
+        + behaviour.technologies_sql(accounts, account_events, "account_keys", "cutoffs", settings)
     )
     con.execute(
-        "CREATE TEMP TABLE roll AS " + sql.rollup_sql("population", "totals", "recent", settings)
+        "CREATE TEMP TABLE roll AS "
+        + behaviour.rollup_sql("population", "totals", "recent", settings)
     )
-    con.execute("CREATE TEMP TABLE conv AS " + sql.converted_contacts_sql("all_leads", "cutoffs"))
+    con.execute("CREATE TEMP TABLE conv AS " + behaviour.converted_contacts_sql("leads", "cutoffs"))
     con.execute("DROP TABLE daily")  # the largest table: free its memory before the final join
     step("account features")
 
-    behaviour = sql.behaviour_features(settings)
+    columns = behaviour.behaviour_features(settings)
     # float32 holds every count exactly and halves the memory of large tables
-    selected = ",\n  ".join(f"CAST({f.sql} AS FLOAT) AS {f.name}" for f in behaviour)
+    selected = ",\n  ".join(f"CAST({f.sql} AS FLOAT) AS {f.name}" for f in columns)
     frame = (
         con.sql(f"""
 SELECT p.lead_idx, p.cutoff_day, p.label,
@@ -369,7 +347,7 @@ ORDER BY p.cutoff_day, p.lead_idx
         .to_pandas()
     )
     step("joined features")
-    return frame, behaviour
+    return frame, columns
 
 
 def _running_totals(con: duckdb.DuckDBPyConnection, n_leads: int, settings: Settings) -> pa.Table:
@@ -383,8 +361,8 @@ def _running_totals(con: duckdb.DuckDBPyConnection, n_leads: int, settings: Sett
                 con.execute(
                     f"SELECT lead_idx, cutoff_day FROM population WHERE {block}"
                 ).fetchnumpy(),
-                sql.boundaries(settings),
-                sql.last_day_columns(settings),
+                behaviour.boundaries(settings),
+                behaviour.last_day_columns(settings),
             )
         )
     return pa.concat_tables(parts)
@@ -402,7 +380,7 @@ def _assemble(
     staged: StagedDataset,
     cutoff_frame: pd.DataFrame,
     settings: Settings,
-    behaviour: list[Feature],
+    behaviour_columns: list[Feature],
 ) -> pd.DataFrame:
     leads = staged.leads
     static = explicit_features(leads, staged.accounts, settings)
@@ -412,9 +390,9 @@ def _assemble(
     created = leads["created_at"].iloc[lead_idx].reset_index(drop=True)
     ids = pd.DataFrame(
         {
-            "lead_id": leads["lead_id"].to_numpy()[lead_idx],
-            "account_id": leads["account_id"].to_numpy()[lead_idx],
-            "cutoff": cutoff,
+            LEAD_ID: leads["lead_id"].to_numpy()[lead_idx],
+            ACCOUNT_ID: leads["account_id"].to_numpy()[lead_idx],
+            CUTOFF: cutoff,
             LABEL: frame["label"].astype(np.int8).to_numpy(),
         }
     )
@@ -423,7 +401,7 @@ def _assemble(
         if feature.kind == "categorical":
             explicit[feature.name] = explicit[feature.name].astype(pd.StringDtype("pyarrow"))
     explicit["days_since_created"] = (cutoff - created).dt.total_seconds() / 86_400
-    numeric = frame[[f.name for f in behaviour]]
+    numeric = frame[[f.name for f in behaviour_columns]]
     return pd.concat([ids, explicit, numeric], axis=1)
 
 
@@ -443,8 +421,13 @@ def build_training_table(
     interim_dir: str | Path | None = None,
     now: pd.Timestamp | None = None,
     on_step: Step | None = None,
+    cache: bool = True,
 ) -> FeatureTable:
     """One labelled row per eligible (lead, cutoff), with every feature as of the cutoff.
+
+    A table built before from the same inputs (the same data to the byte, cutoffs, horizon and
+    settings, and the same leadscore code) is read from the cache in ``interim_dir`` instead of
+    being built again (see :mod:`leadscore.features.store`); it is identical to a new build.
 
     Parameters
     ----------
@@ -463,12 +446,15 @@ def build_training_table(
         Reference for the "timestamp in the future" validation.
     on_step : callable, optional
         Called with a description after each step (progress display).
+    cache : bool
+        Reuse a table built before from the same inputs, and keep this one for later builds
+        (``interim_dir/training_tables``, the most recently used few).
 
     Returns
     -------
     FeatureTable
         ``frame`` has ``lead_id``, ``account_id``, ``cutoff``, ``label`` and the features of
-        ``catalogue`` in that order.
+        ``catalogue`` in that order; ``from_cache`` tells whether it was read from the cache.
     """
     began = time.perf_counter()
     settings = settings if isinstance(settings, Settings) else load_settings(settings)
@@ -488,23 +474,41 @@ def build_training_table(
             f"the data ({staged.data_end:%Y-%m-%d %H:%M} UTC), so their labels would be censored. "
             f"The last usable cutoff is {last_ok:%Y-%m-%d}."
         )
-    frame, catalogue, timings = _build(staged, cutoff_list, settings, horizon, interim, step)
+    key = cache_key(staged.fingerprint, horizon, settings) if cache else None
+    stored = cached_table(key, cutoff_list, interim) if key is not None else None
+    if stored is not None:
+        step("read the training table from the cache")
+        frame, catalogue, timings = stored.frame, stored.catalogue, stored.timings
+    else:
+        frame, catalogue, timings, _ = _build(staged, cutoff_list, settings, horizon, interim, step)
     if frame.empty:
         raise CutoffError(
             f"no lead can be trained on at cutoff(s) {_dates(cutoff_list)}: every lead created "
             "by then had no consent to profiling, had converted or was a customer before the "
             f"data ({_coverage(staged)})."
         )
-    return FeatureTable(
+    table = FeatureTable(
         frame,
         catalogue,
         cutoff_list,
         horizon,
         staged.fingerprint,
-        time.perf_counter() - began,
-        timings,
+        timings=timings,
         warnings=_data_warnings(staged),
+        settings=settings,
     )
+    if stored is not None:
+        table.from_cache = True
+    elif key is not None:
+        try:
+            cache_table(table, key, interim)
+        except LeadscoreError as exc:  # the table is built: a full disk must not lose it
+            table.warnings.append(
+                f"warning: the training table was not kept in the cache ({exc}); "
+                "the next run builds it again."
+            )
+    table.seconds = time.perf_counter() - began
+    return table
 
 
 def _data_warnings(staged: StagedDataset) -> list[str]:
@@ -517,13 +521,13 @@ def default_cutoffs(staged: StagedDataset, horizon_days: int) -> list[pd.Timesta
     The first is the second month start after the first event (so every cutoff has at least a
     month of history); the last is the latest month start whose label window ends in the data.
     """
-    events = sql.lit(str(staged.paths["events"]))
+    events = behaviour.lit(str(staged.paths["events"]))
     with duckdb.connect() as con:  # answered from the Parquet statistics, not a full read
         first_event = con.execute(
             f"SELECT min(occurred_at) FROM read_parquet({events})"
         ).fetchone()[0]
     if first_event is None:
-        raise LeadscoreError("no events: give --cutoffs explicitly.")
+        raise LeadscoreError("no events: give `cutoffs` explicitly.")
     first_event = pd.Timestamp(first_event).tz_convert("UTC")
     start = first_event.normalize().replace(day=1) + pd.DateOffset(months=2)
     end = staged.data_end - horizon_days * _DAY
@@ -557,7 +561,7 @@ def build_scoring_table(
     began = time.perf_counter()
     settings = settings if isinstance(settings, Settings) else load_settings(settings)
     step = on_step or (lambda _name: None)
-    given = None if as_of is None else to_cutoff(as_of, "as-of date")
+    given = None if as_of is None else to_cutoff(as_of, "`as_of`")
     staged, interim = _stage(data_dir, interim_dir, now, step)
     latest = staged.data_end.floor("D") + _DAY
     cutoff = latest if given is None else given
@@ -576,7 +580,7 @@ def build_scoring_table(
             f"warning: as-of date {cutoff:%Y-%m-%d} is after the data ends ({_coverage(staged)}): "
             "activity since then is unknown and counts as none."
         )
-    frame, catalogue, timings = _build(staged, [cutoff], settings, None, interim, step)
+    frame, catalogue, timings, left_out = _build(staged, [cutoff], settings, None, interim, step)
     return FeatureTable(
         frame,
         catalogue,
@@ -585,30 +589,7 @@ def build_scoring_table(
         staged.fingerprint,
         time.perf_counter() - began,
         timings,
-        skipped=skipped_leads(staged, cutoff),
+        skipped=left_out,
         warnings=warnings,
+        settings=settings,
     )
-
-
-def skipped_leads(staged: StagedDataset, cutoff: pd.Timestamp) -> dict[str, int]:
-    """How many leads a scoring table as of ``cutoff`` leaves out, by the first reason that applies.
-
-    The same rules as the entity table: no consent (never profiled), created on or after the
-    cutoff, a customer from before the data (no conversion date), converted by the cutoff.
-    """
-    leads = staged.leads
-    converted_at = leads["lead_id"].map(staged.outcomes.set_index("lead_id")["converted_at"])
-    reasons = {
-        "no consent to profiling": ~leads["consent"].to_numpy(dtype=bool),
-        "created after the as-of date": (leads["created_at"] >= cutoff).to_numpy(),
-        "customer before the data": (
-            leads["lifecycle_stage"].eq("customer").fillna(False) & converted_at.isna()
-        ).to_numpy(dtype=bool),
-        "already converted": (converted_at <= cutoff).fillna(False).to_numpy(dtype=bool),
-    }
-    counted = np.zeros(len(leads), dtype=bool)
-    out = {}
-    for reason, mask in reasons.items():
-        out[reason] = int((mask & ~counted).sum())
-        counted |= mask
-    return out

@@ -1,13 +1,13 @@
 """Normalise free-text job titles into seniority and department.
 
-Rules live in the editable ``titles.yaml`` (see :mod:`leadscore.settings`). Work is done per
-distinct title and per distinct word, never per lead, so a million leads with a few thousand
-distinct titles take well under a second.
+Rules live in the editable ``titles.yaml`` (see :mod:`leadscore.features.settings`). Work is
+done per distinct title and per distinct word, never per lead, so a million leads with a few
+thousand distinct titles take well under a second.
 
 Examples
 --------
 >>> import pandas as pd
->>> from leadscore.settings import load_settings
+>>> from leadscore.features.settings import load_settings
 >>> titles = pd.Series(["Marketingleiterin", "VP Sales", "werkstudent (m/w/d)", "Softwre Engineer"])
 >>> normalise_titles(titles, load_settings().titles)
     seniority department
@@ -25,7 +25,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from leadscore.settings import TitleRules, fold_text
+from leadscore.features.settings import TitleRules, fold_text
 
 _GENDER_SUFFIX = r"\(?\b[mwfd]\s*/\s*[mwfd](\s*/\s*[mwfdx])?\b\)?"
 _WORD = re.compile(r"[a-z]{4,}")
@@ -88,7 +88,7 @@ def normalise_titles(titles: pd.Series, rules: TitleRules) -> pd.DataFrame:
     titles : Series
         Free-text job titles, any case and language; missing values are allowed.
     rules : TitleRules
-        From :func:`leadscore.settings.load_settings` (``settings.titles``).
+        From :func:`leadscore.features.settings.load_settings` (``settings.titles``).
 
     Returns
     -------

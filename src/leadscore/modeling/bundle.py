@@ -54,14 +54,45 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError, excerpt
+from leadscore.features.settings import (
+    SETTING_KEYS,
+    IntentSignal,
+    Settings,
+    TitleRule,
+    TitleRules,
+    load_settings,
+)
 from leadscore.flat_table import TableTyper
 from leadscore.modeling.binning import Binner
-from leadscore.modeling.points import PointsSheet, Rule
-from leadscore.modeling.predict import LoadedModel
+from leadscore.modeling.drift import DriftReference
+from leadscore.modeling.points import PointsSheet, Rule, load_points_sheet
 from leadscore.modeling.train import LightGBMModel
-from leadscore.settings import IntentSignal, Settings, TitleRule, TitleRules
+
+
+@dataclasses.dataclass
+class LoadedModel:
+    """A scoring model, where it came from and what it was trained with.
+
+    ``settings`` and ``sheet`` are the feature settings and points sheet of the training run
+    (None for a model from before bundles, or a flat-table model trained without a sheet).
+    """
+
+    model: LightGBMModel
+    typer: TableTyper | None
+    version: str
+    source: str
+    run_id: str | None = None
+    reference: DriftReference | None = None
+    settings: Settings | None = None
+    sheet: PointsSheet | None = None
+    horizon_days: int | None = None
+    name: str = "leadscore"
+
+
+class TrainedWithOtherError(LeadscoreError):
+    """Settings or a points sheet given for scoring that differ from the model's own."""
+
 
 FORMAT = "leadscore-model-bundle"
 FORMAT_VERSION = 1
@@ -707,3 +738,69 @@ def read_bundle(folder: str | Path, source: str | None = None) -> LoadedModel:
             f"({type(exc).__name__}); it was written by another leadscore version? "
             f"{_EXPORT_ADVICE}"
         ) from None
+
+
+def model_settings(loaded: LoadedModel, given: str | Path | None = None) -> Settings:
+    """The feature settings to score with: the model's own; ``given`` only if it agrees.
+
+    Raises
+    ------
+    TrainedWithOtherError
+        When ``given`` differs from the settings the model was trained with, naming the keys.
+    """
+    chosen = load_settings(given) if given is not None else None
+    if loaded.settings is None:
+        return chosen if chosen is not None else load_settings()
+    if chosen is not None:
+        _same_as_trained(loaded.settings, chosen, "feature settings")
+    return loaded.settings
+
+
+def model_sheet(loaded: LoadedModel, given: str | Path | None = None) -> PointsSheet | None:
+    """The points sheet to score with: the model's own; ``given`` only if it agrees.
+
+    A model without a sheet (from before bundles, or a flat-table model trained without one)
+    uses ``given``, or for event data the shipped sheet.
+    """
+    # read for the windows the model's features have (flat tables: the shipped ones)
+    windows = loaded.settings.windows_days if loaded.settings is not None else None
+    chosen = load_points_sheet(given, windows) if given is not None else None
+    if loaded.sheet is None:
+        if chosen is None and loaded.typer is None:
+            return load_points_sheet(None, windows)
+        return chosen
+    if chosen is not None:
+        _same_as_trained(loaded.sheet, chosen, "points sheet")
+    return loaded.sheet
+
+
+def _same_as_trained(trained, given, what: str) -> None:
+    """Refuse ``given`` when it differs from ``trained`` (their source files aside)."""
+    differing = _differences(trained, given)
+    if differing:
+        raise TrainedWithOtherError(
+            f"it differs from the {what} the model was trained with in {', '.join(differing)}; "
+            f"leave it out to score with the model's own {what}, or retrain with it."
+        )
+
+
+def _differences(trained: Settings | PointsSheet, given: Settings | PointsSheet) -> list[str]:
+    """Settings keys (as in the file) or points rules and keys that differ.
+
+    >>> from leadscore.modeling.points import with_points
+    >>> sheet = load_points_sheet()
+    >>> _differences(sheet, with_points(sheet, {"pricing_page": 25}))
+    ['rule pricing_page']
+    """
+    out = []
+    for field in dataclasses.fields(trained):
+        ours, theirs = getattr(trained, field.name), getattr(given, field.name)
+        if field.name == "source" or ours == theirs:
+            continue
+        if field.name == "rules":
+            ours, theirs = {r.name: r for r in ours}, {r.name: r for r in theirs}
+            changed = [n for n in {**ours, **theirs} if ours.get(n) != theirs.get(n)]
+            out += [f"rule {name}" for name in changed]
+        else:
+            out.append(SETTING_KEYS.get(field.name, field.name))
+    return out

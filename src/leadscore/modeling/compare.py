@@ -37,12 +37,12 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.metrics import log_loss
 
-from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError
-from leadscore.explain import family_groups, grouped_contributions, importance
 from leadscore.flat_table import FlatTable, TableTyper, flat_split
+from leadscore.modeling.drift import DriftReference
 from leadscore.modeling.evaluate import evaluate, grade_table, top_k
-from leadscore.modeling.leakage import DEFAULT_THRESHOLD, leakage_audit
+from leadscore.modeling.explain import family_groups, grouped_contributions, importance
+from leadscore.modeling.leakage import DEFAULT_THRESHOLD, check_threshold, leakage_audit
 from leadscore.modeling.points import PointsModel, PointsSheet
 from leadscore.modeling.scorecard import BinningScorecard, LearnedPointsModel
 from leadscore.modeling.train import (
@@ -54,6 +54,7 @@ from leadscore.modeling.train import (
     time_split,
     tune_lightgbm,
 )
+from leadscore.schema import CUTOFF, LABEL, LEAD_ID
 
 MODEL_NAMES = ("hand_set_points", "learned_points", "lightgbm")
 #: How the models are called in tables and figures.
@@ -212,6 +213,7 @@ def compare_models(
     oracle: pd.DataFrame | None = None,
     lightgbm: LightGBMModel | None = None,
     families: dict[str, str] | None = None,
+    tune: bool = False,
 ) -> Comparison:
     """Train the three models on ``table`` and evaluate them on its latest cutoff.
 
@@ -230,32 +232,40 @@ def compare_models(
         A model with your parameters, cloned before fitting (default parameters otherwise).
     families : dict, optional
         Feature → family (the feature catalogue's), to sum SHAP importance by family.
+    tune : bool
+        Search LightGBM's parameters on the validation cutoff first
+        (:func:`leadscore.modeling.train.tune_lightgbm`; it replaces ``lightgbm``);
+        ``fitted_rows`` says what was chosen.
 
     Returns
     -------
     Comparison
         ``metrics`` has one row per model (see :func:`leadscore.modeling.evaluate.evaluate`).
     """
-    split = time_split(table["cutoff"].unique(), horizon_days)
+    split = time_split(table[CUTOFF].unique(), horizon_days)
     train, valid, test = split_table(table, split)
+    tuning = {}
+    if tune:
+        search = tune_lightgbm(train, train[LABEL], valid, valid[LABEL])
+        lightgbm, tuning["tuning"] = search.best_model, _tuning(search)
     labelled = pd.concat([train, valid, test], ignore_index=True)
-    y = labelled["label"].to_numpy()
-    parts = split_masks(labelled["cutoff"], split)
+    y = labelled[LABEL].to_numpy()
+    parts = split_masks(labelled[CUTOFF], split)
     seen = labelled[parts[0] | parts[1]]
-    hand = PointsModel(sheet).fit(valid, valid["label"])
-    learned = LearnedPointsModel(hand.sheet_).fit(seen, seen["label"])
+    hand = PointsModel(sheet).fit(valid, valid[LABEL])
+    learned = LearnedPointsModel(hand.sheet_).fit(seen, seen[LABEL])
     fits = fit_newest(
         clone(lightgbm) if lightgbm is not None else LightGBMModel(),
         labelled,
         y,
         parts,
-        labelled["cutoff"],
+        labelled[CUTOFF],
     )
     booster = fits.tested
-    labels = test["label"].to_numpy()
+    labels = test[LABEL].to_numpy()
     truth = None
     if oracle is not None:
-        keyed = test[["lead_id", "cutoff"]].merge(oracle, on=["lead_id", "cutoff"], how="left")
+        keyed = test[[LEAD_ID, CUTOFF]].merge(oracle, on=[LEAD_ID, CUTOFF], how="left")
         truth = keyed["probability"].to_numpy()
     hand_scores = hand.score_frame(test)
     n_mql = int(hand_scores["is_mql"].sum())
@@ -270,8 +280,8 @@ def compare_models(
         "lightgbm": top_k(probabilities["lightgbm"], n_mql),
     }
     metrics = _metrics(labels, probabilities, selected, truth)
-    metrics["constant_log_loss"] = _constant_log_loss(labels, seen["label"].to_numpy())
-    test_scores = test[["lead_id", "cutoff", "label"]].assign(
+    metrics["constant_log_loss"] = _constant_log_loss(labels, seen[LABEL].to_numpy())
+    test_scores = test[[LEAD_ID, CUTOFF, LABEL]].assign(
         **{f"p_{name}": p for name, p in probabilities.items()},
         points=hand_scores["points"].to_numpy(),
         grade=hand_scores["grade"].to_numpy(),
@@ -287,7 +297,10 @@ def compare_models(
         "valid": f", cutoffs to {split.valid:%Y-%m-%d}",
         "test": f", cutoffs to {split.test:%Y-%m-%d}",
     }
-    fitted = _fitted_rows({"train": len(train), "valid": len(valid), "test": len(test)}, until)
+    fitted = {
+        **_fitted_rows({"train": len(train), "valid": len(valid), "test": len(test)}, until),
+        **tuning,
+    }
     final_hand = PointsModel(hand.sheet_).fit(test, labels)
     return Comparison(
         models={
@@ -297,7 +310,7 @@ def compare_models(
         },
         metrics=metrics,
         grades=grade_table(labels, hand_scores["grade"].to_numpy()),
-        points_sheet=learned.points_sheet(seen, seen["label"]),
+        points_sheet=learned.points_sheet(seen, seen[LABEL]),
         test_scores=test_scores.reset_index(drop=True),
         n_train=len(seen),
         description=(
@@ -314,8 +327,8 @@ def compare_models(
         fitted_rows=fitted,
         warnings=split_warnings(
             {
-                "training": train["label"].to_numpy(),
-                "validation": valid["label"].to_numpy(),
+                "training": train[LABEL].to_numpy(),
+                "validation": valid[LABEL].to_numpy(),
                 "test": labels,
             },
             reference.compare(test),
@@ -354,14 +367,16 @@ def compare_flat(
     Returns
     -------
     Comparison
-        The leakage audit names columns as ``--drop`` takes them; the learned points sheet by
-        their headers as written in the file.
+        The leakage audit names columns as ``load_flat_table(drop=...)`` takes them; the
+        learned points sheet by their headers as written in the file.
 
     Raises
     ------
     LeadscoreError
-        When typing leaves no column to learn from (the message says why each was dropped).
+        When typing leaves no column to learn from (the message says why each was dropped),
+        or ``leakage_threshold`` is no ROC AUC above 0.5.
     """
+    check_threshold(leakage_threshold, "`leakage_threshold`")  # before the costly typing
     split = flat_split(table, seed=seed)
     typer = table.typer().fit(table.frame.iloc[split.train])
     if not typer.kinds_:
@@ -374,7 +389,7 @@ def compare_flat(
     y = table.labels
     train, valid, test = (X.iloc[rows] for rows in (split.train, split.valid, split.test))
     y_train, y_valid, labels = y[split.train], y[split.valid], y[split.test]
-    # People read the audit and act on it (--drop COLUMN): the table's column names.
+    # People read the audit and act on it (drop the column): the table's column names.
     audit = leakage_audit(
         train.rename(columns=typer.columns_),
         y_train,
@@ -407,11 +422,7 @@ def compare_flat(
     tuning = {}
     if tune:
         search = tune_lightgbm(train, y_train, valid, y_valid, random_state=seed)
-        lightgbm = search.best_model
-        tuning["tuning"] = (
-            f"best of {len(search.trials)} LightGBM settings on validation (log loss "
-            f"{search.best_score:.4f}): {search.best_params or 'the defaults'}"
-        )
+        lightgbm, tuning["tuning"] = search.best_model, _tuning(search)
     parts = (split.train, split.valid, split.test)
     fits = fit_newest(
         clone(lightgbm) if lightgbm is not None else LightGBMModel(), X, y, parts, table.times
@@ -432,8 +443,8 @@ def compare_flat(
     )
     test_scores = pd.DataFrame(
         {
-            "lead_id": ids,
-            "label": labels,
+            LEAD_ID: ids,
+            LABEL: labels,
             **{f"p_{n}": p for n, p in probabilities.items()},
             **extra,
         }
@@ -483,6 +494,14 @@ def compare_flat(
             {"training": y_train, "validation": y_valid, "test": labels},
             reference.compare(test),
         ),
+    )
+
+
+def _tuning(search) -> str:
+    """What tuning chose, for people and MLflow (``fitted_rows["tuning"]``)."""
+    return (
+        f"best of {len(search.trials)} LightGBM settings on validation (log loss "
+        f"{search.best_score:.4f}): {search.best_params or 'the defaults'}"
     )
 
 

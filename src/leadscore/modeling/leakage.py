@@ -142,19 +142,21 @@ def post_contact_word(name: str) -> str:
     return found.group(0).lower() if found else ""
 
 
-def check_threshold(threshold: float) -> None:
+def check_threshold(threshold: float, name: str = "`threshold`") -> None:
     """Refuse a threshold that is no ROC AUC above chance (NaN would switch the audit off).
 
+    ``name`` is the parameter the threshold was given as, backquoted, for the message.
+
     >>> check_threshold(0.9)
-    >>> check_threshold(float("nan"))
+    >>> check_threshold(float("nan"), "`leakage_threshold`")
     Traceback (most recent call last):
     ...
-    leadscore.errors.LeadscoreError: give a ROC AUC above 0.5 and at most 1 (0.5 is a coin toss: ...
+    leadscore.errors.LeadscoreError: `leakage_threshold` nan: give a ROC AUC above 0.5 ...
     """
     if not 0.5 < threshold <= 1.0:  # written so that NaN is refused too
         raise LeadscoreError(
-            "give a ROC AUC above 0.5 and at most 1 (0.5 is a coin toss: every column would be "
-            "flagged)."
+            f"{name} {threshold}: give a ROC AUC above 0.5 and at most 1 (0.5 is a coin toss: "
+            "every column would be flagged)."
         )
 
 
@@ -200,10 +202,7 @@ def leakage_audit(
     LeadscoreError
         When ``threshold`` is no ROC AUC above 0.5.
     """
-    try:
-        check_threshold(threshold)
-    except LeadscoreError as exc:
-        raise LeadscoreError(f"leakage threshold {threshold}: {exc}") from None
+    check_threshold(threshold)
     headers = dict(headers or {})
     y_train = np.asarray(y_train, dtype=float)
     y_test = np.asarray(y_test, dtype=int)
@@ -431,6 +430,6 @@ def _advice(row) -> str:
         )
     return (
         f"'{row.header}': {'; '.join(why)}. It is probably filled in after the outcome (e.g. by "
-        f"sales). Drop it with --drop {shlex.quote(row.feature)} unless its value is known "
+        f"sales). Drop it with `drop` {shlex.quote(row.feature)} unless its value is known "
         "when new leads are scored."
     )

@@ -8,9 +8,13 @@ A rule's *units* are what it counts: 1 or 0 for attribute rules and ``ever`` rul
 of events (at most ``cap / points``) for count rules. Its points are ``points * units``. The
 learned points model (:mod:`leadscore.modeling.scorecard`) fits weights on the same units.
 
-``half_life`` rules weigh events by age using the table's windows: the events of each band
-between two windows (0-7, 7-30, 30-90, 90-365 days) count ``0.5 ** (band middle / half_life)``
-each, an approximation of exponential decay at the resolution of the windows.
+Event and page rules count in the windows the feature settings build (``windows_days``: 7, 30,
+90 and 365 days as shipped): a sheet is read for the windows of the feature table it scores
+(:func:`load_points_sheet`), and a rule on another window is refused, naming the rule and the
+windows there are. ``half_life`` rules weigh events by age using the table's windows: the events
+of each band between two windows (0-7, 7-30, 30-90, 90-365 days as shipped) count
+``0.5 ** (band middle / half_life)`` each, an approximation of exponential decay at the
+resolution of the windows.
 
 Examples
 --------
@@ -24,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import numbers
@@ -39,11 +44,14 @@ from sklearn.isotonic import IsotonicRegression
 from sklearn.utils.validation import check_is_fitted
 
 from leadscore.errors import LeadscoreError, excerpt, name_list
+from leadscore.features.behaviour import windows_of
+from leadscore.features.settings import load_settings
 from leadscore.io import read_yaml
 
 DEFAULT_POINTS = Path(__file__).resolve().parents[1] / "points.yaml"
 SECTIONS = ("fit", "engagement", "negative")
-_WINDOWS = (7, 30, 90, 365)
+#: The windows of every sheet saved before sheets followed the settings (bundles from then).
+_FIXED_WINDOWS = (7, 30, 90, 365)
 _RULE_KEYS = {
     "feature",
     "is",
@@ -71,6 +79,8 @@ class Rule:
     threshold: float = 0.0
     cap: float | None = None
     half_life: float | None = None
+    #: Half-life rules: the windows (days) whose counts ``columns`` holds, shortest first.
+    windows: tuple[int, ...] = _FIXED_WINDOWS
 
     @property
     def score(self) -> Literal["fit", "engagement"]:
@@ -113,7 +123,7 @@ class Rule:
         if self.kind == "window":
             units = counts[:, 0]
         else:  # half-life: band counts weighted by the age of the band's middle
-            edges = (0, *_WINDOWS)
+            edges = (0, *self.windows)
             bands = np.diff(np.column_stack([np.zeros(len(counts)), counts]), axis=1)
             middles = [(lo + hi) / 2 for lo, hi in itertools.pairwise(edges)]
             weights = np.array([0.5 ** (m / self.half_life) for m in middles])
@@ -183,7 +193,7 @@ def _is_values(spec: dict[str, Any], where: str) -> tuple[Any, ...]:
     return tuple(values)
 
 
-def _rule(name: str, section: str, spec: Any, source: str) -> Rule:
+def _rule(name: str, section: str, spec: Any, source: str, windows: tuple[int, ...]) -> Rule:
     where = f"{source}: points rule {excerpt(name)}"
     if not isinstance(spec, dict):
         raise LeadscoreError(f"{where} must be a mapping such as {{event: ..., points: ...}}")
@@ -233,9 +243,11 @@ def _rule(name: str, section: str, spec: Any, source: str) -> Rule:
         return Rule(name, section, "ever", points, (f"{base}_ever",), threshold=1.0)
     if "window" in spec:
         window = spec["window"]
-        if isinstance(window, bool) or not isinstance(window, int) or window not in _WINDOWS:
+        if isinstance(window, bool) or not isinstance(window, int) or window not in windows:
             raise LeadscoreError(
-                f"{where}: 'window' must be one of {_WINDOWS}, not {excerpt(window)}"
+                f"{where}: 'window' must be one of the windows the features are built for "
+                f"({', '.join(map(str, windows))} days: the feature setting windows_days), "
+                f"not {excerpt(window)}"
             )
         return Rule(name, section, "window", points, (f"{base}_{window}d",), cap=cap)
     half_life = _finite(spec["half_life"])
@@ -246,9 +258,10 @@ def _rule(name: str, section: str, spec: Any, source: str) -> Rule:
         section,
         "half_life",
         points,
-        tuple(f"{base}_{w}d" for w in _WINDOWS),
+        tuple(f"{base}_{w}d" for w in windows),
         cap=cap,
         half_life=half_life,
+        windows=windows,
     )
 
 
@@ -267,8 +280,31 @@ def _bands(raw: Any, key: str, source: str) -> tuple[tuple[str, float], ...]:
     return bands
 
 
-def load_points_sheet(path: str | Path | None = None) -> PointsSheet:
-    """Load and validate a points sheet (default: the shipped ``points.yaml``)."""
+@functools.cache
+def _shipped_windows() -> tuple[int, ...]:
+    return load_settings().windows_days
+
+
+def load_points_sheet(
+    path: str | Path | None = None, windows_days: tuple[int, ...] | None = None
+) -> PointsSheet:
+    """Load and validate a points sheet (default: the shipped ``points.yaml``).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        The sheet; default: the shipped one.
+    windows_days : tuple of int, optional
+        The windows of the feature table the sheet will score (the settings' ``windows_days``);
+        default: the shipped settings' (7, 30, 90, 365).
+
+    Raises
+    ------
+    LeadscoreError
+        Naming the file and the rule, for a rule that is not valid; a rule counting events in
+        a window the features are not built for names the windows there are.
+    """
+    windows = tuple(windows_days) if windows_days is not None else _shipped_windows()
     path = Path(path) if path is not None else DEFAULT_POINTS
     raw = read_yaml(path, "points sheet")
     source = str(path)
@@ -283,7 +319,7 @@ def load_points_sheet(path: str | Path | None = None) -> PointsSheet:
                 f"{source}: '{section}' must map rule names to rules, not {excerpt(specs)}"
             )
         for name, spec in specs.items():
-            rules.append(_rule(str(name), section, spec, source))
+            rules.append(_rule(str(name), section, spec, source, windows))
     if not rules:
         raise LeadscoreError(f"{source}: the sheet has no rules")
     names = [r.name for r in rules]
@@ -321,8 +357,14 @@ def with_points(sheet: PointsSheet, points: dict[str, float]) -> PointsSheet:
     return replace(sheet, rules=rules, source=f"{sheet.source} (edited)")
 
 
-def _as_sheet(sheet: str | Path | PointsSheet | None) -> PointsSheet:
-    return sheet if isinstance(sheet, PointsSheet) else load_points_sheet(sheet)
+def _as_sheet(
+    sheet: str | Path | PointsSheet | None, table: pd.DataFrame | None = None
+) -> PointsSheet:
+    """``sheet``, loaded for the windows of ``table`` (a feature table) when it is a path."""
+    if isinstance(sheet, PointsSheet):
+        return sheet
+    windows = windows_of(table.columns) if table is not None else ()
+    return load_points_sheet(sheet, windows or None)  # other tables: the shipped windows
 
 
 def rule_units(sheet: PointsSheet, table: pd.DataFrame) -> pd.DataFrame:
@@ -368,7 +410,7 @@ class PointsModel(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.sheet = sheet
 
     def fit(self, X: pd.DataFrame, y) -> PointsModel:
-        self.sheet_ = _as_sheet(self.sheet)
+        self.sheet_ = _as_sheet(self.sheet, X)
         labels = np.asarray(y)
         self.classes_ = np.array([0, 1])
         self.feature_names_in_ = np.asarray(X.columns, dtype=object)
@@ -378,12 +420,12 @@ class PointsModel(ClassifierMixin, TransformerMixin, BaseEstimator):
         ).fit(self.points(X), labels)
         return self
 
-    def _sheet(self) -> PointsSheet:
-        return self.sheet_ if hasattr(self, "sheet_") else _as_sheet(self.sheet)
+    def _sheet(self, X: pd.DataFrame | None = None) -> PointsSheet:
+        return self.sheet_ if hasattr(self, "sheet_") else _as_sheet(self.sheet, X)
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         """Each rule's points for each lead (one column per rule)."""
-        sheet = self._sheet()
+        sheet = self._sheet(X)
         units = rule_units(sheet, X)
         return units * np.array([r.points for r in sheet.rules])
 
@@ -396,7 +438,7 @@ class PointsModel(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def score_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         """Total, fit and engagement points, grades (A1 best) and the MQL flag per lead."""
-        sheet = self._sheet()
+        sheet = self._sheet(X)
         rule_points = self.transform(X)
         fit_rules = [r.name for r in sheet.rules if r.score == "fit"]
         fit = rule_points[fit_rules].sum(axis=1).to_numpy()
@@ -424,4 +466,4 @@ class PointsModel(ClassifierMixin, TransformerMixin, BaseEstimator):
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         """1 for marketing-qualified leads (total points at or above the MQL threshold)."""
-        return (self.points(X) >= self._sheet().mql_threshold).astype(int)
+        return (self.points(X) >= self._sheet(X).mql_threshold).astype(int)

@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from leadscore.explain import contributions
 from leadscore.modeling.evaluate import grade_table, top_k
+from leadscore.modeling.explain import contributions
 from leadscore.modeling.points import PointsModel, PointsSheet
 from leadscore.modeling.scorecard import LearnedPointsModel
 from leadscore.modeling.train import (
@@ -42,6 +42,7 @@ from leadscore.modeling.train import (
     split_masks,
     split_table,
 )
+from leadscore.schema import CUTOFF, LABEL, LEAD_ID
 
 
 @dataclass
@@ -105,16 +106,16 @@ def compare_points(
     """
     train, valid, test = split_table(table, split)
     labelled = pd.concat([train, valid, test], ignore_index=True)
-    parts = split_masks(labelled["cutoff"], split)
+    parts = split_masks(labelled[CUTOFF], split)
     # The run measured models refit on train + validation; its registered one saw the test too.
-    model = model_for_test(model, labelled, labelled["label"], parts, labelled["cutoff"])
+    model = model_for_test(model, labelled, labelled[LABEL], parts, labelled[CUTOFF])
     seen = labelled[parts[0] | parts[1]]
-    hand = PointsModel(sheet).fit(valid, valid["label"])
-    learned = LearnedPointsModel(hand.sheet_).fit(seen, seen["label"])
-    points_sheet = learned.points_sheet(seen, seen["label"])
+    hand = PointsModel(sheet).fit(valid, valid[LABEL])
+    learned = LearnedPointsModel(hand.sheet_).fit(seen, seen[LABEL])
+    points_sheet = learned.points_sheet(seen, seen[LABEL])
     importance = rule_importance(model, test, hand.sheet_)
     points_sheet["shap_importance"] = points_sheet["rule"].map(importance).round(4)
-    labels = test["label"].to_numpy()
+    labels = test[LABEL].to_numpy()
     hand_mql = hand.predict(test).astype(bool)
     probability = model.predict_proba(test)[:, 1]
     handed = {
@@ -123,7 +124,7 @@ def compare_points(
         "lightgbm_top": top_k(probability, int(hand_mql.sum())),
     }
     hand_scores = hand.score_frame(test)
-    test_scores = test[["lead_id", "cutoff", "label"]].assign(
+    test_scores = test[[LEAD_ID, CUTOFF, LABEL]].assign(
         p_hand_set_points=hand.predict_proba(test)[:, 1],
         p_learned_points=learned.predict_proba(test)[:, 1],
         p_lightgbm=probability,

@@ -25,224 +25,28 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError
-from leadscore.explain import family_groups, grouped_contributions, strongest
-from leadscore.flat_table import TableTyper
-from leadscore.modeling.points import PointsModel, PointsSheet, load_points_sheet
-from leadscore.modeling.train import NON_FEATURES, LightGBMModel
-from leadscore.reasons import (
+from leadscore.modeling.bundle import LoadedModel
+from leadscore.modeling.explain import family_groups, grouped_contributions, strongest
+from leadscore.modeling.points import PointsModel, PointsSheet
+from leadscore.modeling.reasons import (
     ColumnPhrases,
     FlatReasonWriter,
     ReasonWriter,
     keep_missing_with_signal,
     load_phrases,
 )
-from leadscore.settings import SETTING_KEYS, Settings, load_settings
+from leadscore.modeling.train import LightGBMModel
+from leadscore.schema import ACCOUNT_ID, LEAD_ID, NON_FEATURES
 
 #: Priority by share of the scored leads, best first: (name, upper rank percentile).
 PRIORITY_BANDS = (("very high", 0.05), ("high", 0.20), ("medium", 0.50), ("low", 1.0))
 N_FOR, N_AGAINST = 3, 2
-_ID_COLUMNS = ("lead_id", "account_id", "cutoff")
-
-
-@dataclass
-class LoadedModel:
-    """A scoring model, where it came from and what it was trained with.
-
-    ``settings`` and ``sheet`` are the feature settings and points sheet of the training run
-    (None for a model from before bundles, or a flat-table model trained without a sheet).
-    """
-
-    model: LightGBMModel
-    typer: TableTyper | None
-    version: str
-    source: str
-    run_id: str | None = None
-    reference: DriftReference | None = None
-    settings: Settings | None = None
-    sheet: PointsSheet | None = None
-    horizon_days: int | None = None
-    name: str = "leadscore"
-
-
-class TrainedWithOtherError(LeadscoreError):
-    """Settings or a points sheet given for scoring that differ from the model's own."""
-
-
-#: URI schemes resolved through MLflow; anything else is a folder.
-_URI_SCHEMES = ("models:/", "runs:/")
-
-
-def load_model(uri: str) -> LoadedModel:
-    """Load ``models:/NAME@ALIAS``, ``models:/NAME/VERSION``, ``runs:/RUN/model`` or a folder.
-
-    Nothing is unpickled. A folder must be a bundle written by ``leadscore export`` (checked
-    against its manifest of SHA-256 hashes before anything is read, see
-    :mod:`leadscore.modeling.bundle`). A registry or run URI loads the bundle its training run
-    logged; only a run from before bundles falls back to its MLflow pyfunc (the user's own
-    registry). URIs are recognised before folders, so a folder named ``models:`` in the
-    working directory changes nothing.
-
-    Raises
-    ------
-    LeadscoreError
-        When the registry has no such model, or the folder is not an intact export.
-    """
-    from leadscore.modeling.bundle import read_bundle
-
-    if not uri.startswith(_URI_SCHEMES):
-        return read_bundle(Path(uri), source=uri)
-    import mlflow
-    from mlflow.exceptions import MlflowException
-
-    from leadscore.modeling.tracking import run_bundle, tracking_uri
-
-    mlflow.set_tracking_uri(tracking_uri())
-    try:
-        if uri.startswith("models:/"):
-            version, run_id = _registry_version(uri)
-        else:
-            version, run_id = "local", uri.removeprefix("runs:/").partition("/")[0]
-        with run_bundle(run_id) as folder:
-            if folder is not None:
-                loaded = read_bundle(folder, source=uri)
-                loaded.version, loaded.run_id = version, run_id
-                return loaded
-        pyfunc = mlflow.pyfunc.load_model(uri)  # a run from before bundles: the user's own
-    except MlflowException as exc:
-        raise LeadscoreError(
-            f"no model at {uri} (tracking store {tracking_uri()}): {_first_line(exc)} "
-            f"{_registry_advice(uri)}"
-        ) from None
-    except OSError as exc:  # e.g. the run's artifact folder was moved or deleted
-        raise LeadscoreError(
-            f"the files of {uri} cannot be read ({exc.strerror or exc}) from the tracking store "
-            f"{tracking_uri()}."
-        ) from None
-    wrapper = pyfunc.unwrap_python_model()
-    return LoadedModel(
-        wrapper.model,
-        getattr(wrapper, "typer", None),
-        version,
-        uri,
-        run_id,
-        getattr(wrapper, "reference", None),
-    )
-
-
-def _registry_advice(uri: str) -> str:
-    """What to do when ``uri`` names nothing: the model's versions if it has no such alias,
-    else how models get registered."""
-    from mlflow import MlflowClient
-    from mlflow.exceptions import MlflowException
-
-    name, _, alias = uri.removeprefix("models:/").partition("@")
-    if uri.startswith("models:/") and alias:
-        try:
-            versions = MlflowClient().search_model_versions(f"name = '{name}'", max_results=5)
-        except MlflowException:
-            versions = []
-        if versions:
-            newest = max(int(v.version) for v in versions)
-            return (
-                f"{name} has versions but no '{alias}' (none was promoted, e.g. the leakage "
-                f"audit flagged them): pass --model models:/{name}/{newest}, or retrain with "
-                "--promote."
-            )
-    return (
-        "Train one first ('leadscore train' registers 'leadscore' for event data and "
-        "'leadscore-FILE' for a flat table FILE.csv, or --name NAME, each with its own "
-        "'champion' alias) or pass --model."
-    )
-
-
-def _registry_version(uri: str) -> tuple[str, str]:
-    from mlflow import MlflowClient
-
-    name, _, ref = uri.removeprefix("models:/").partition("@")
-    client = MlflowClient()
-    if ref:
-        found = client.get_model_version_by_alias(name, ref)
-    else:
-        name, _, number = name.partition("/")
-        found = client.get_model_version(name, number)
-    return str(found.version), found.run_id
-
-
-def model_settings(loaded: LoadedModel, given: str | Path | None = None) -> Settings:
-    """The feature settings to score with: the model's own; ``given`` only if it agrees.
-
-    Raises
-    ------
-    TrainedWithOtherError
-        When ``given`` differs from the settings the model was trained with, naming the keys.
-    """
-    chosen = load_settings(given) if given is not None else None
-    if loaded.settings is None:
-        return chosen if chosen is not None else load_settings()
-    if chosen is not None:
-        _same_as_trained(loaded.settings, chosen, "feature settings")
-    return loaded.settings
-
-
-def model_sheet(loaded: LoadedModel, given: str | Path | None = None) -> PointsSheet | None:
-    """The points sheet to score with: the model's own; ``given`` only if it agrees.
-
-    A model without a sheet (from before bundles, or a flat-table model trained without one)
-    uses ``given``, or for event data the shipped sheet.
-    """
-    chosen = load_points_sheet(given) if given is not None else None
-    if loaded.sheet is None:
-        if chosen is None and loaded.typer is None:
-            return load_points_sheet()
-        return chosen
-    if chosen is not None:
-        _same_as_trained(loaded.sheet, chosen, "points sheet")
-    return loaded.sheet
-
-
-def _same_as_trained(trained, given, what: str) -> None:
-    """Refuse ``given`` when it differs from ``trained`` (their source files aside)."""
-    differing = _differences(trained, given)
-    if differing:
-        raise TrainedWithOtherError(
-            f"it differs from the {what} the model was trained with in {', '.join(differing)}; "
-            f"leave it out to score with the model's own {what}, or retrain with it."
-        )
-
-
-def _differences(trained: Settings | PointsSheet, given: Settings | PointsSheet) -> list[str]:
-    """Settings keys (as in the file) or points rules and keys that differ.
-
-    >>> from leadscore.modeling.points import with_points
-    >>> sheet = load_points_sheet()
-    >>> _differences(sheet, with_points(sheet, {"pricing_page": 25}))
-    ['rule pricing_page']
-    """
-    out = []
-    for field in fields(trained):
-        ours, theirs = getattr(trained, field.name), getattr(given, field.name)
-        if field.name == "source" or ours == theirs:
-            continue
-        if field.name == "rules":
-            ours, theirs = {r.name: r for r in ours}, {r.name: r for r in theirs}
-            changed = [n for n in {**ours, **theirs} if ours.get(n) != theirs.get(n)]
-            out += [f"rule {name}" for name in changed]
-        else:
-            out.append(SETTING_KEYS.get(field.name, field.name))
-    return out
-
-
-def _first_line(exc: Exception) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text if text.endswith(".") else text + "."
 
 
 def check_features(model: LightGBMModel, table: pd.DataFrame) -> None:
@@ -296,7 +100,10 @@ def rank_leads(probability: np.ndarray, lead_ids: np.ndarray) -> tuple[np.ndarra
 
 
 def parse_explain(value: str) -> int | None:
-    """``all`` → None (every lead), ``none`` → 0, ``top:N`` → N."""
+    """The ``explain`` of :func:`score_leads` from its text form.
+
+    ``all`` → None (every lead), ``none`` → 0, ``top:N`` → N.
+    """
     value = value.strip().lower()
     if value == "all":
         return None
@@ -304,7 +111,7 @@ def parse_explain(value: str) -> int | None:
         return 0
     if value.startswith("top:") and value[4:].isdigit():
         return int(value[4:])
-    raise LeadscoreError(f"--explain {value!r}: use all, none or top:N (e.g. top:1000).")
+    raise LeadscoreError(f"`explain` {value!r}: use all, none or top:N (e.g. top:1000).")
 
 
 def score_leads(
@@ -338,8 +145,9 @@ def score_leads(
     on_progress : callable, optional
         ``(stage, done, total)`` as reasons are computed.
     phrases : path or mapping, optional
-        How a flat-table model's reasons name its columns (:func:`leadscore.reasons.load_phrases`);
-        by default their headers. Event data reads ``reasons.yaml``.
+        How a flat-table model's reasons name its columns
+        (:func:`leadscore.modeling.reasons.load_phrases`); by default their headers. Event
+        data reads ``reasons.yaml``.
 
     Raises
     ------
@@ -361,18 +169,18 @@ def score_leads(
             if typer.id_col
             else pd.Series(np.arange(1, len(table) + 1), index=table.index)  # row numbers
         )
-        account_ids = table["account_id"] if "account_id" in table.columns else None
+        account_ids = table[ACCOUNT_ID] if ACCOUNT_ID in table.columns else None
     else:
         check_features(model, table)
-        features, lead_ids, account_ids = table, table["lead_id"], table["account_id"]
+        features, lead_ids, account_ids = table, table[LEAD_ID], table[ACCOUNT_ID]
     # Ranked as written to the file: leads whose probabilities print the same are ties.
     probability = np.round(model.predict_proba(features)[:, 1], 6)
     ids = lead_ids.to_numpy()
     rank, score = rank_leads(probability, ids)
     out = pd.DataFrame(
         {
-            "lead_id": ids,
-            "account_id": account_ids.to_numpy() if account_ids is not None else pd.NA,
+            LEAD_ID: ids,
+            ACCOUNT_ID: account_ids.to_numpy() if account_ids is not None else pd.NA,
             "as_of": f"{as_of:%Y-%m-%d}",
             "model_version": loaded.version,
             "probability": probability,
@@ -484,12 +292,12 @@ def account_summary(scores: pd.DataFrame) -> pd.DataFrame:
     {'account_id': 'A', 'best_lead_id': 'L2', 'leads': 2, 'max_probability': 0.6,
      'mean_probability': 0.4, 'high_priority_leads': 1}
     """
-    with_account = scores[scores["account_id"].notna()].assign(
+    with_account = scores[scores[ACCOUNT_ID].notna()].assign(
         high=lambda d: d["priority"].isin(["very high", "high"]).astype(int)
     )
-    best = with_account.sort_values(["probability", "lead_id"], ascending=[False, True])
-    best = best.drop_duplicates("account_id").set_index("account_id")["lead_id"]
-    grouped = with_account.groupby("account_id", sort=False)
+    best = with_account.sort_values(["probability", LEAD_ID], ascending=[False, True])
+    best = best.drop_duplicates(ACCOUNT_ID).set_index(ACCOUNT_ID)[LEAD_ID]
+    grouped = with_account.groupby(ACCOUNT_ID, sort=False)
     summary = pd.DataFrame(
         {
             "best_lead_id": best,
@@ -499,7 +307,7 @@ def account_summary(scores: pd.DataFrame) -> pd.DataFrame:
             "high_priority_leads": grouped["high"].sum(),
         }
     )
-    summary.index.name = "account_id"
+    summary.index.name = ACCOUNT_ID
     return summary.sort_values(
         ["max_probability", "mean_probability"], ascending=False, kind="stable"
     ).reset_index()

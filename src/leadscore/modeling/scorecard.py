@@ -48,7 +48,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils import Tags
 from sklearn.utils.validation import check_is_fitted
 
-from leadscore.modeling.binning import Binner, binary_tags, check_binary_target, check_table
+from leadscore.modeling.binning import Binner
+from leadscore.modeling.checks import binary_tags, check_binary_target, check_table
 from leadscore.modeling.points import PointsModel, PointsSheet, _as_sheet, rule_units
 
 DEFAULT_PDO = 20.0
@@ -172,7 +173,7 @@ class LearnedPointsModel(ClassifierMixin, TransformerMixin, BaseEstimator):
         self.constrain_signs = constrain_signs
 
     def fit(self, X: pd.DataFrame, y) -> LearnedPointsModel:
-        self.sheet_ = _as_sheet(self.sheet)
+        self.sheet_ = _as_sheet(self.sheet, X)
         labels = np.asarray(y).astype(int)
         units = rule_units(self.sheet_, X).to_numpy(dtype=float)
         scale = units.std(axis=0)

@@ -1,10 +1,11 @@
 """MLflow tracking and registry for a model comparison.
 
 Default tracking URI: ``sqlite:///mlflow.db`` in the project (``MLFLOW_TRACKING_URI`` overrides
-it, so a team server works unchanged). A run logs parameters, the data fingerprint, the git
-commit, every metric of every model, the comparison files and the feature catalogue, and the
-LightGBM model as one pyfunc that returns *probabilities* (a plain LightGBM-classifier pyfunc
-would return 0/1 labels).
+it, so a team server works unchanged); :func:`connect` is the one place that gives it to MLflow.
+A run logs parameters, the data fingerprint, the git commit, every metric of every model, the
+run's files (named, written and read back by :mod:`leadscore.artifacts`) and the LightGBM model
+as one pyfunc that returns *probabilities* (a plain LightGBM-classifier pyfunc would return 0/1
+labels).
 
 One registered model per kind of input: event data registers ``leadscore``; each flat table its
 own, named after the file (``leads-export.csv`` → ``leadscore-leads-export``,
@@ -38,20 +39,28 @@ import subprocess
 import tempfile
 import unicodedata
 import warnings
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from leadscore import config
-from leadscore.drift import DriftReference
 from leadscore.errors import LeadscoreError
+from leadscore.features.settings import Settings, load_settings
 from leadscore.flat_table import TableTyper
 from leadscore.io import neutralise_formulas
+from leadscore.modeling.bundle import (
+    BUNDLE_FILES,
+    MODEL_FILE,
+    LoadedModel,
+    is_bundle,
+    read_bundle,
+    write_bundle,
+)
 from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES, Comparison
+from leadscore.modeling.drift import DriftReference
 from leadscore.modeling.train import LightGBMModel
-from leadscore.settings import Settings
 
 #: The registered model of event data (flat tables get one each: :func:`table_model_name`).
 MODEL_NAME = "leadscore"
@@ -91,7 +100,7 @@ def table_model_name(path: str | Path) -> str:
     return f"{MODEL_NAME}-{slug or 'table'}"
 
 
-def check_model_name(name: str, option: str = "--name") -> str:
+def check_model_name(name: str, option: str = "`name`") -> str:
     """``name`` if leadscore can register it and find it again, else a LeadscoreError.
 
     >>> check_model_name("leadscore-q3")
@@ -147,9 +156,41 @@ def _target(comparison: Comparison, target: str | None, horizon_days: int | None
     return ""  # a flat table of a caller that did not say: compared only with the same
 
 
+#: The project's store :func:`connect` last gave MLflow. MLflow copies the address it is given
+#: into ``MLFLOW_TRACKING_URI`` (for its subprocesses): that copy is not the user's choice.
+_project_store: str | None = None
+
+
 def tracking_uri() -> str:
     """``MLFLOW_TRACKING_URI`` if set, else a SQLite file in the project."""
-    return os.environ.get("MLFLOW_TRACKING_URI", f"sqlite:///{config.PROJECT_ROOT / 'mlflow.db'}")
+    given = os.environ.get("MLFLOW_TRACKING_URI")
+    if given and given != _project_store:
+        return given
+    return f"sqlite:///{config.PROJECT_ROOT / 'mlflow.db'}"
+
+
+def connect():
+    """Point MLflow at :func:`tracking_uri` and return a client of that store.
+
+    The one place that sets MLflow's (process-wide) tracking address. It is set only when
+    MLflow's differs: ``MLFLOW_TRACKING_URI`` or the project folder may change within one
+    process (between tests, or notebook cells), and so may MLflow's address (a notebook's own
+    ``mlflow.set_tracking_uri``).
+
+    Returns
+    -------
+    mlflow.MlflowClient
+        A client of the store at :func:`tracking_uri`.
+    """
+    global _project_store
+    import mlflow
+
+    uri = tracking_uri()
+    if mlflow.get_tracking_uri() != uri:
+        mlflow.set_tracking_uri(uri)
+    if uri == f"sqlite:///{config.PROJECT_ROOT / 'mlflow.db'}":
+        _project_store = uri
+    return mlflow.MlflowClient(uri)
 
 
 def data_fingerprint(inputs_hash: str, table: pd.DataFrame, horizon_days: int | None) -> str:
@@ -258,8 +299,7 @@ def log_comparison(
     *,
     fingerprint: str,
     horizon_days: int | None,
-    files: dict[str, Path],
-    catalogue: pd.DataFrame,
+    files: Mapping[str, Path | pd.DataFrame],
     promote: bool = False,
     settings: Settings | None = None,
     name: str | None = None,
@@ -275,12 +315,12 @@ def log_comparison(
         Hash of the inputs (files and options) the table was built from.
     horizon_days : int or None
         Event data: the label window; flat tables: None.
-    files : dict
-        Report files to log (``reports/``).
-    catalogue : DataFrame
-        The feature catalogue (event data) or the column types (flat tables).
+    files : mapping
+        The run's files by their path among the run's artifacts (``folder/name``), each a
+        file or a table to log as CSV (:func:`log_files`): what
+        :func:`leadscore.artifacts.write_run` wrote, its ``artifacts``.
     promote : bool
-        Make the version the champion whatever it scores (``--promote``).
+        Make the version the champion whatever it scores.
     settings : Settings, optional
         The feature settings the table was built with (default: the shipped ones); the run's
         model bundle carries them, and the hand-set points sheet, for scoring.
@@ -292,7 +332,6 @@ def log_comparison(
         are never compared. Default for event data: conversion within ``horizon_days``.
     """
     import mlflow
-    from mlflow import MlflowClient
     from mlflow.models import infer_signature
 
     events = comparison.typer is None
@@ -303,7 +342,7 @@ def log_comparison(
     schema = model_schema(model, comparison.typer)
     target = _target(comparison, target, horizon_days)
     mode = "events" if events else "flat_table"
-    mlflow.set_tracking_uri(tracking_uri())
+    client = connect()
     _ensure_experiment()
     hand = comparison.models.get("hand_set_points")
     with mlflow.start_run() as run:
@@ -339,14 +378,8 @@ def log_comparison(
             if pd.notna(value)
         }
         mlflow.log_metrics(metrics)
-        for path in files.values():
-            mlflow.log_artifact(str(path), artifact_path="reports")
+        log_files(files, run.info.run_id)
         with tempfile.TemporaryDirectory() as tmp:
-            file_name = "feature_catalogue.csv" if events else "column_types.csv"
-            catalogue_path = Path(tmp) / file_name
-            # Headers such as "=Lead Source+0" reach it: safe to open in a spreadsheet.
-            neutralise_formulas(catalogue).to_csv(catalogue_path, index=False)
-            mlflow.log_artifact(str(catalogue_path), artifact_path="reports")
             schema_path = Path(tmp) / SCHEMA_FILE
             headers = {c: comparison.typer.header(c) for c in schema} if not events else {}
             document = {"mode": mode, "target": target, "columns": schema, "headers": headers}
@@ -369,7 +402,6 @@ def log_comparison(
             )
         version = str(info.registered_model_version)
         _log_bundle(comparison, version, run.info.run_id, horizon_days, settings, name)
-    client = MlflowClient()
     for key, value in version_tags.items():
         client.set_model_version_tag(name, version, key, value)
     promoted, why = _promotion(
@@ -385,6 +417,36 @@ def log_comparison(
     if promoted:
         client.set_registered_model_alias(name, CHAMPION, version)
     return Registration(run.info.run_id, name, version, promoted, why)
+
+
+def log_files(files: Mapping[str, Path | pd.DataFrame], run_id: str) -> None:
+    """Log files to the MLflow run ``run_id``, each under its path among the run's artifacts.
+
+    Parameters
+    ----------
+    files : mapping
+        Artifact path (``folder/name``) → a file, or a table, logged as a CSV file whose text
+        cells a spreadsheet would run as formulas are neutralised (headers such as
+        ``=Lead Source+0`` reach column tables).
+    run_id : str
+        The run, finished or not.
+    """
+    import shutil
+
+    client = connect()
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (artifact, source) in enumerate(files.items()):
+            folder, _, name = str(artifact).rpartition("/")
+            path = Path(tmp) / str(i) / name  # the artifact's name, whatever the file's
+            if isinstance(source, pd.DataFrame):
+                path.parent.mkdir()
+                neutralise_formulas(source).to_csv(path, index=False)
+            elif Path(source).name == name:
+                path = Path(source)
+            else:
+                path.parent.mkdir()
+                shutil.copyfile(source, path)
+            client.log_artifact(run_id, str(path), artifact_path=folder or None)
 
 
 def _flagged(comparison: Comparison) -> list[str]:
@@ -412,12 +474,12 @@ def _promotion(
     from mlflow.exceptions import MlflowException
 
     if promote:
-        return True, "now the champion (--promote)"
+        return True, "now the champion (`promote`)"
     if flagged:
         # A model fed a column that gives the outcome away looks best and scores new leads worst.
         return False, (
             f"not made the champion: the leakage audit flagged {', '.join(flagged)} (drop "
-            "them with --drop, or --promote to use this version anyway)"
+            "them with `drop`, or `promote` to use this version anyway)"
         )
     try:
         champion = client.get_model_version_by_alias(name, CHAMPION)
@@ -430,20 +492,20 @@ def _promotion(
     if theirs.tags.get("mode", "events") != tags["mode"]:
         kind = "event data" if tags["mode"] == "flat_table" else "a flat table"
         return False, (
-            f"not made the champion: {held} was trained on {kind}; --promote to replace it, "
-            "or train under another --name"
+            f"not made the champion: {held} was trained on {kind}; `promote` to replace it, "
+            "or train under another `name`"
         )
     if theirs.tags.get("target") != tags["target"]:
         return False, (
             f"not made the champion: {held} predicts "
             f"{theirs.tags.get('target') or 'an unrecorded target'!r}, this version "
-            f"{tags['target']!r}; --promote to replace it, or train under another --name"
+            f"{tags['target']!r}; `promote` to replace it, or train under another `name`"
         )
     if theirs.tags.get("schema_hash") != tags["schema_hash"]:
         return False, (
             f"not made the champion: {held} reads other columns "
             f"({_schema_difference(client, champion.run_id, schema)}), so their ROC AUCs are "
-            "not comparable; --promote to replace it, or train under another --name"
+            "not comparable; `promote` to replace it, or train under another `name`"
         )
     best = theirs.metrics.get("lightgbm.roc_auc", float("-inf"))
     if roc_auc > best:
@@ -496,10 +558,6 @@ def _log_bundle(
 ) -> None:
     import mlflow
 
-    from leadscore.modeling.bundle import write_bundle
-    from leadscore.modeling.predict import LoadedModel
-    from leadscore.settings import load_settings
-
     hand = comparison.models.get("hand_set_points")
     events = comparison.typer is None
     loaded = LoadedModel(
@@ -523,10 +581,8 @@ def _log_bundle(
 def run_bundle(run_id: str) -> Iterator[Path | None]:
     """A temporary copy of the run's model bundle, or None for a run from before bundles."""
     import mlflow
-    from mlflow import MlflowClient
 
-    mlflow.set_tracking_uri(tracking_uri())
-    if not any(a.path == BUNDLE_ARTIFACT for a in MlflowClient().list_artifacts(run_id)):
+    if not any(a.path == BUNDLE_ARTIFACT for a in connect().list_artifacts(run_id)):
         yield None
         return
     with tempfile.TemporaryDirectory() as tmp:
@@ -569,14 +625,10 @@ def export_champion(out_dir: str | Path, name: str = MODEL_NAME) -> Path:
     Raises
     ------
     LeadscoreError
-        When ``out_dir`` is a file, or a folder holding files that are not an earlier export.
-    mlflow.exceptions.MlflowException
-        When the registry has no champion.
+        When ``out_dir`` is a file, or a folder holding files that are not an earlier export,
+        or the registry has no champion of ``name`` (:func:`load_model` says what to do).
     """
     import shutil
-
-    from leadscore.modeling.bundle import BUNDLE_FILES, read_bundle, write_bundle
-    from leadscore.modeling.predict import load_model
 
     out_dir = Path(out_dir)
     owned = _owned_by_export(out_dir)
@@ -601,7 +653,6 @@ def export_champion(out_dir: str | Path, name: str = MODEL_NAME) -> Path:
 
 def _owned_by_export(out_dir: Path) -> tuple[str, ...]:
     """The entries of ``out_dir`` an export may replace; refuses a folder of other files."""
-    from leadscore.modeling.bundle import BUNDLE_FILES, MODEL_FILE, is_bundle
 
     if out_dir.exists() and not out_dir.is_dir():
         raise LeadscoreError(f"{out_dir} is a file; export writes a folder.")
@@ -636,12 +687,9 @@ class TrainingRun:
 def find_run(run_id: str | None = None, name: str = MODEL_NAME):
     """The MLflow run ``run_id``, or the champion's of model ``name``, and its registered
     version ("-" if not looked up through the registry)."""
-    import mlflow
-    from mlflow import MlflowClient
     from mlflow.exceptions import MlflowException
 
-    mlflow.set_tracking_uri(tracking_uri())
-    client = MlflowClient()
+    client = connect()
     version = "-"
     try:
         if run_id is None:
@@ -651,7 +699,7 @@ def find_run(run_id: str | None = None, name: str = MODEL_NAME):
     except MlflowException:
         what = f"run {run_id}" if run_id else f"a '{CHAMPION}' of model '{name}'"
         raise LeadscoreError(
-            f"no {what} in {tracking_uri()}: train first ('leadscore train') or pass --run."
+            f"no {what} in {tracking_uri()}: train first ('leadscore train') or pass `run_id`."
         ) from None
 
 
@@ -692,11 +740,7 @@ def _utc_day(value: str) -> pd.Timestamp:
 
 def set_champion(version: str, name: str = MODEL_NAME) -> None:
     """Point model ``name``'s ``champion`` alias at a version (what ``--promote`` does)."""
-    import mlflow
-    from mlflow import MlflowClient
-
-    mlflow.set_tracking_uri(tracking_uri())
-    MlflowClient().set_registered_model_alias(name, CHAMPION, str(version))
+    connect().set_registered_model_alias(name, CHAMPION, str(version))
 
 
 @dataclass(frozen=True)
@@ -724,13 +768,7 @@ def table_models() -> list[TableModel]:
     Their columns come from the run's ``schema.json``; a run from before schemas is read from
     its model bundle.
     """
-    import mlflow
-    from mlflow import MlflowClient
-
-    from leadscore.modeling.predict import load_model
-
-    mlflow.set_tracking_uri(tracking_uri())
-    client = MlflowClient()
+    client = connect()
     found, token = [], None
     while True:
         page = client.search_registered_models(max_results=100, page_token=token)
@@ -768,7 +806,7 @@ def choose_table_model(path: str | Path) -> str:
     ------
     LeadscoreError
         When no model reads the file's columns (naming, for the closest models, the columns
-        the file lacks) or several do (naming the ``--model`` values to choose from).
+        the file lacks) or several do (naming the ``model`` values to choose from).
     """
     from leadscore.readers import iter_table_batches
 
@@ -781,7 +819,7 @@ def choose_table_model(path: str | Path) -> str:
     if not models:
         raise LeadscoreError(
             f"no model trained on a flat table in {tracking_uri()}: train one first ({train}) "
-            "or pass --model."
+            "or pass `model`."
         )
     fitting = [m for m in models if not m.missing(columns)]
     if len(fitting) > 1:
@@ -791,10 +829,10 @@ def choose_table_model(path: str | Path) -> str:
     if len(fitting) == 1:
         return fitting[0].uri
     if fitting:
-        listed = "; ".join(f"--model {m.uri} (trained on {m.table or 'a table'})" for m in fitting)
+        listed = "; ".join(f"`model` {m.uri} (trained on {m.table or 'a table'})" for m in fitting)
         raise LeadscoreError(
             f"{path}: {len(fitting)} registered models read this file's columns; choose one: "
-            f"{listed} (or --name NAME)."
+            f"{listed} (or `name` NAME)."
         )
     closest = sorted(models, key=lambda m: len(m.missing(columns)))[:3]
     lacking = "; ".join(
@@ -803,7 +841,7 @@ def choose_table_model(path: str | Path) -> str:
     )
     raise LeadscoreError(
         f"{path}: no registered model reads this file's columns, the file lacks some of each: "
-        f"{lacking}. Train a model for it ({train}), or pass --model to name one."
+        f"{lacking}. Train a model for it ({train}), or pass `model` to name one."
     )
 
 
@@ -811,3 +849,102 @@ def _quoted(headers: list[str], shown: int = 5) -> str:
     """'A', 'B' and 3 more"""
     text = ", ".join(f"'{h}'" for h in headers[:shown])
     return text + (f" and {len(headers) - shown} more" if len(headers) > shown else "")
+
+
+#: URI schemes resolved through MLflow; anything else is a folder.
+_URI_SCHEMES = ("models:/", "runs:/")
+
+
+def load_model(uri: str) -> LoadedModel:
+    """Load ``models:/NAME@ALIAS``, ``models:/NAME/VERSION``, ``runs:/RUN/model`` or a folder.
+
+    Nothing is unpickled. A folder must be a bundle written by ``leadscore export`` (checked
+    against its manifest of SHA-256 hashes before anything is read, see
+    :mod:`leadscore.modeling.bundle`). A registry or run URI loads the bundle its training run
+    logged; only a run from before bundles falls back to its MLflow pyfunc (the user's own
+    registry). URIs are recognised before folders, so a folder named ``models:`` in the
+    working directory changes nothing.
+
+    Raises
+    ------
+    LeadscoreError
+        When the registry has no such model, or the folder is not an intact export.
+    """
+
+    if not uri.startswith(_URI_SCHEMES):
+        return read_bundle(Path(uri), source=uri)
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    connect()
+    try:
+        if uri.startswith("models:/"):
+            version, run_id = _registry_version(uri)
+        else:
+            version, run_id = "local", uri.removeprefix("runs:/").partition("/")[0]
+        with run_bundle(run_id) as folder:
+            if folder is not None:
+                loaded = read_bundle(folder, source=uri)
+                loaded.version, loaded.run_id = version, run_id
+                return loaded
+        pyfunc = mlflow.pyfunc.load_model(uri)  # a run from before bundles: the user's own
+    except MlflowException as exc:
+        raise LeadscoreError(
+            f"no model at {uri} (tracking store {tracking_uri()}): {_first_line(exc)} "
+            f"{_registry_advice(uri)}"
+        ) from None
+    except OSError as exc:  # e.g. the run's artifact folder was moved or deleted
+        raise LeadscoreError(
+            f"the files of {uri} cannot be read ({exc.strerror or exc}) from the tracking store "
+            f"{tracking_uri()}."
+        ) from None
+    wrapper = pyfunc.unwrap_python_model()
+    return LoadedModel(
+        wrapper.model,
+        getattr(wrapper, "typer", None),
+        version,
+        uri,
+        run_id,
+        getattr(wrapper, "reference", None),
+    )
+
+
+def _registry_advice(uri: str) -> str:
+    """What to do when ``uri`` names nothing: the model's versions if it has no such alias,
+    else how models get registered."""
+    from mlflow.exceptions import MlflowException
+
+    name, _, alias = uri.removeprefix("models:/").partition("@")
+    if uri.startswith("models:/") and alias:
+        try:
+            versions = connect().search_model_versions(f"name = '{name}'", max_results=5)
+        except MlflowException:
+            versions = []
+        if versions:
+            newest = max(int(v.version) for v in versions)
+            return (
+                f"{name} has versions but no '{alias}' (none was promoted, e.g. the leakage "
+                f"audit flagged them): pass `model` models:/{name}/{newest}, or retrain with "
+                "`promote`."
+            )
+    return (
+        "Train one first ('leadscore train' registers 'leadscore' for event data and "
+        "'leadscore-FILE' for a flat table FILE.csv, or `name` NAME, each with its own "
+        "'champion' alias) or pass `model`."
+    )
+
+
+def _registry_version(uri: str) -> tuple[str, str]:
+    name, _, ref = uri.removeprefix("models:/").partition("@")
+    client = connect()
+    if ref:
+        found = client.get_model_version_by_alias(name, ref)
+    else:
+        name, _, number = name.partition("/")
+        found = client.get_model_version(name, number)
+    return str(found.version), found.run_id
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text if text.endswith(".") else text + "."

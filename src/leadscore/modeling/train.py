@@ -37,10 +37,8 @@ from sklearn.utils import Tags
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted, column_or_1d
 
 from leadscore.errors import LeadscoreError
-from leadscore.modeling.binning import as_frame, binary_tags, check_binary_target, check_table
-
-#: Columns of a training table that are not features.
-NON_FEATURES = ("lead_id", "account_id", "cutoff", "label")
+from leadscore.modeling.checks import as_frame, binary_tags, check_binary_target, check_table
+from leadscore.schema import CUTOFF, NON_FEATURES
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ def time_split(cutoffs: Iterable[pd.Timestamp], horizon_days: int) -> TimeSplit:
 
 def split_table(table: pd.DataFrame, split: TimeSplit) -> tuple[pd.DataFrame, ...]:
     """The training table's rows for the train, validation and test cutoffs."""
-    cutoff = table["cutoff"]
+    cutoff = table[CUTOFF]
     return (
         table[cutoff.isin(split.train)],
         table[cutoff == split.valid],

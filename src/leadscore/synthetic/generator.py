@@ -756,9 +756,9 @@ def generate(
     if file_format not in ("parquet", "csv"):
         raise LeadscoreError(f"unknown format {file_format!r}: use parquet or csv.")
     if n_leads < 1:
-        raise LeadscoreError("--leads must be at least 1.")
+        raise LeadscoreError("`n_leads` must be at least 1.")
     if not activity > 0:
-        raise LeadscoreError("--activity must be a positive number.")
+        raise LeadscoreError("`activity` must be a positive number.")
     t_start, t_end = pd.Timestamp(start, tz="UTC"), pd.Timestamp(end, tz="UTC")
     n_days = (t_end - t_start).days
     if n_days < 60:

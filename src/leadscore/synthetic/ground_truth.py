@@ -35,6 +35,7 @@ from sklearn.metrics import roc_auc_score
 
 from leadscore.errors import LeadscoreError
 from leadscore.readers import find_table_file, read_table_file
+from leadscore.schema import CUTOFF, LABEL, LEAD_ID
 from leadscore.synthetic import world
 from leadscore.synthetic.generator import (
     TRUTH_DIR,
@@ -155,8 +156,8 @@ def conversion_probability(
         frames.append(
             pd.DataFrame(
                 {
-                    "lead_id": leads["lead_id"].to_numpy()[idx],
-                    "cutoff": cutoff_ts,
+                    LEAD_ID: leads["lead_id"].to_numpy()[idx],
+                    CUTOFF: cutoff_ts,
                     "probability": converted,
                 }
             )
@@ -184,22 +185,22 @@ def oracle_report(
     outcomes = read_table_file(find_table_file(data_dir, "outcomes")).frame
     consented = set(leads.loc[leads["consent"].astype(bool), "lead_id"])
     converted_at = pd.to_datetime(outcomes.set_index("lead_id")["converted_at"], utc=True)
-    truth = truth[truth["lead_id"].isin(consented)]
-    when = truth["lead_id"].map(converted_at)
+    truth = truth[truth[LEAD_ID].isin(consented)]
+    when = truth[LEAD_ID].map(converted_at)
     horizon = pd.Timedelta(days=horizon_days)
-    truth = truth.assign(label=(when > truth["cutoff"]) & (when <= truth["cutoff"] + horizon))
+    truth = truth.assign(**{LABEL: (when > truth[CUTOFF]) & (when <= truth[CUTOFF] + horizon)})
     rows = []
-    for cutoff, group in truth.groupby("cutoff", sort=True):
-        both_classes = group["label"].nunique() == 2
+    for cutoff, group in truth.groupby(CUTOFF, sort=True):
+        both_classes = group[LABEL].nunique() == 2
         rows.append(
             {
-                "cutoff": cutoff,
+                CUTOFF: cutoff,
                 "leads": len(group),
-                "conversions": int(group["label"].sum()),
-                "conversion_rate": group["label"].mean(),
+                "conversions": int(group[LABEL].sum()),
+                "conversion_rate": group[LABEL].mean(),
                 "mean_probability": group["probability"].mean(),
                 "oracle_auc": (
-                    roc_auc_score(group["label"], group["probability"]) if both_classes else np.nan
+                    roc_auc_score(group[LABEL], group["probability"]) if both_classes else np.nan
                 ),
             }
         )

@@ -44,7 +44,7 @@ import pandas as pd
 from leadscore.errors import LeadscoreError, excerpt, name_list
 from leadscore.io import read_yaml
 
-DEFAULT_REASONS = Path(__file__).with_name("reasons.yaml")
+DEFAULT_REASONS = Path(__file__).resolve().parents[1] / "reasons.yaml"
 LANGUAGES = ("en", "de")
 #: The phrases of each kind and the fields each phrase may fill.
 _FIELDS: dict[str, dict[str, tuple[str, ...]]] = {

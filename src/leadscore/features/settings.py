@@ -25,7 +25,7 @@ from leadscore.contract import EVENT_TYPES, PAGE_CATEGORIES
 from leadscore.errors import LeadscoreError, excerpt, name_list
 from leadscore.io import read_yaml
 
-DEFAULT_SETTINGS = Path(__file__).with_name("settings.yaml")
+DEFAULT_SETTINGS = Path(__file__).resolve().parents[1] / "settings.yaml"
 SENIORITY_LEVELS = ("c_level", "vp", "director", "manager", "individual", "student", "unknown")
 DEPARTMENTS = ("marketing", "sales", "it", "finance", "hr", "operations", "other")
 #: Longest window, horizon or half-life accepted: ten years covers any sales cycle, and larger

@@ -366,24 +366,29 @@ def test_csv_and_parquet_exports_give_the_same_table(tmp_path: Path) -> None:
     )
 
 
-def test_same_data_same_features_bit_for_bit(synthetic_b2b: Path, tmp_path: Path) -> None:
+def test_same_data_same_features_bit_for_bit(
+    synthetic_b2b: Path, monthly_table, tmp_path: Path
+) -> None:
+    """Also whatever other cutoffs a table has: the cache serves some cutoffs of a larger table."""
     cutoffs = ["2025-03-01", "2025-09-01"]
     first = build_training_table(synthetic_b2b, cutoffs, 90, interim_dir=tmp_path / "a", now=NOW)
     again = build_training_table(synthetic_b2b, cutoffs, 90, interim_dir=tmp_path / "b", now=NOW)
-    for column in first.frame.columns:
-        left, right = first.frame[column].to_numpy(), again.frame[column].to_numpy()
-        assert left.dtype == right.dtype
-        assert (pd.isna(left) == pd.isna(right)).all() and (
-            left[~pd.isna(left)] == right[~pd.isna(right)]
-        ).all(), column
+    of_twelve = monthly_table.frame[monthly_table.frame["cutoff"].isin(first.cutoffs)]
+    for other in (again.frame, of_twelve.reset_index(drop=True)):
+        for column in first.frame.columns:
+            left, right = first.frame[column].to_numpy(), other[column].to_numpy()
+            assert left.dtype == right.dtype
+            assert (pd.isna(left) == pd.isna(right)).all() and (
+                left[~pd.isna(left)] == right[~pd.isna(right)]
+            ).all(), column
 
 
 def test_portable_sql_running_totals_equal_the_numpy_ones(tmp_path: Path) -> None:
     import duckdb
 
     from leadscore.features import behaviour
+    from leadscore.features.settings import load_settings
     from leadscore.features.windows import running_totals
-    from leadscore.settings import load_settings
     from leadscore.synthetic import generate
 
     generate(tmp_path / "data", n_leads=1500, seed=8)
@@ -443,13 +448,13 @@ def test_monthly_cutoffs_span_the_whole_range_however_long() -> None:
     "value",
     ["nan", "", "  ", "01.03.2025", "3/1/2025", "2025-02-30", "99999-01-01", "today", "soon"],
 )
-def test_unparseable_dates_are_refused_naming_the_option(value: str) -> None:
-    with pytest.raises(LeadscoreError, match="^" + re.escape(f"--as-of {value!r} is not a date")):
-        to_cutoff(value, "--as-of")
-    with pytest.raises(LeadscoreError, match=r"^--cutoffs"):
-        parse_cutoffs(f"2025-01-01,{value}" if value.strip() else ",", "--cutoffs")
-    with pytest.raises(LeadscoreError, match=r"^--cutoffs"):
-        parse_cutoffs(f"monthly:2025-01-01:{value}", "--cutoffs")
+def test_unparseable_dates_are_refused_naming_the_parameter(value: str) -> None:
+    with pytest.raises(LeadscoreError, match="^" + re.escape(f"`as_of` {value!r} is not a date")):
+        to_cutoff(value, "`as_of`")
+    with pytest.raises(LeadscoreError, match=r"^`cutoffs`"):
+        parse_cutoffs(f"2025-01-01,{value}" if value.strip() else ",")
+    with pytest.raises(LeadscoreError, match=r"^`cutoffs`"):
+        parse_cutoffs(f"monthly:2025-01-01:{value}")
 
 
 def test_cutoffs_before_the_data_are_refused_with_its_range(fixture_dir: Path) -> None:
@@ -496,6 +501,81 @@ def test_data_warnings_reach_the_feature_table(tmp_path: Path) -> None:
     table = build_training_table(folder, [CUTOFF], 90, interim_dir=tmp_path / "i", now=NOW)
     assert len(table.warnings) == 1
     assert table.warnings[0].startswith("warning: outcomes.csv, column 'converted_at'")
+
+
+# -- the cache -----------------------------------------------------------------------------------
+
+
+def test_a_second_build_from_the_same_inputs_is_read_from_the_cache(tmp_path: Path) -> None:
+    folder = write_tables(tmp_path / "data", FIXTURE)
+    first = build_training_table(folder, [EARLY, CUTOFF], 90, interim_dir=tmp_path / "i", now=NOW)
+    steps: list[str] = []
+    again = build_training_table(
+        folder, [EARLY, CUTOFF], 90, interim_dir=tmp_path / "i", now=NOW, on_step=steps.append
+    )
+    assert (first.from_cache, again.from_cache) == (False, True)
+    assert steps == ["validated and staged the data", "read the training table from the cache"]
+    pd.testing.assert_frame_equal(again.frame, first.frame)  # column types included
+    assert again.catalogue == first.catalogue and again.settings == first.settings
+    assert (again.cutoffs, again.horizon_days) == (first.cutoffs, first.horizon_days)
+    assert (again.fingerprint, again.warnings) == (first.fingerprint, first.warnings)
+    assert again.seconds < first.seconds
+    no_cache = build_training_table(
+        folder, [EARLY, CUTOFF], 90, interim_dir=tmp_path / "i", now=NOW, cache=False
+    )
+    assert not no_cache.from_cache
+
+
+def test_a_table_for_some_cutoffs_is_cut_from_a_cached_table_of_more(tmp_path: Path) -> None:
+    folder = write_tables(tmp_path / "data", FIXTURE)
+    build_training_table(folder, [EARLY, CUTOFF], 90, interim_dir=tmp_path / "i", now=NOW)
+    some = build_training_table(folder, [CUTOFF], 90, interim_dir=tmp_path / "i", now=NOW)
+    fresh = build_training_table(folder, [CUTOFF], 90, interim_dir=tmp_path, now=NOW, cache=False)
+    assert some.from_cache and some.cutoffs == [CUTOFF]
+    pd.testing.assert_frame_equal(some.frame, fresh.frame, check_exact=True)
+
+
+def test_other_cutoffs_horizon_or_settings_are_not_served_from_the_cache(tmp_path: Path) -> None:
+    folder = write_tables(tmp_path / "data", FIXTURE)
+
+    def build(cutoffs=(CUTOFF,), horizon=90, settings=None):
+        return build_training_table(
+            folder, list(cutoffs), horizon, settings=settings, interim_dir=tmp_path, now=NOW
+        )
+
+    build()
+    other_settings = tmp_path / "settings.yaml"
+    other_settings.write_text("half_lives_days: [7, 30, 90]\n")
+    for changed in (
+        build(cutoffs=(EARLY, CUTOFF)),
+        build(horizon=60),
+        build(settings=other_settings),
+    ):
+        assert not changed.from_cache
+    same = tmp_path / "the-defaults-again.yaml"
+    same.write_text("windows_days: [7, 30, 90, 365]\n")
+    assert build(settings=same).from_cache  # the same settings from another file: the same table
+
+
+def test_an_edited_event_invalidates_the_cache_and_changes_only_later_features(
+    tmp_path: Path,
+) -> None:
+    folder = write_tables(tmp_path / "data", FIXTURE)
+    before = build_training_table(folder, [EARLY, CUTOFF], 90, interim_dir=tmp_path / "i", now=NOW)
+    visit = "L1,2025-02-22T00:00:00Z,page_view,"  # after EARLY, 7 days before CUTOFF
+    events = FIXTURE["events"].replace(visit + "pricing", visit + "blog")
+    (folder / "events.csv").write_text(events)
+    after = build_training_table(folder, [EARLY, CUTOFF], 90, interim_dir=tmp_path / "i", now=NOW)
+    assert not after.from_cache and after.fingerprint != before.fingerprint
+
+    old, new = (t.frame.set_index(["cutoff", "lead_id"]) for t in (before, after))
+    changed = (old != new) & ~(old.isna() & new.isna())
+    assert changed.any(axis=1)[changed.any(axis=1)].index.tolist() == [(CUTOFF, "L1")]
+    l1_old, l1_new = old.loc[(CUTOFF, "L1")], new.loc[(CUTOFF, "L1")]
+    assert (l1_old["n_page_pricing_7d"], l1_new["n_page_pricing_7d"]) == (2, 1)
+    assert (l1_old["n_page_blog_7d"], l1_new["n_page_blog_7d"]) == (0, 1)
+    # the pricing visit was an intent signal exactly one half-life (7 days) old
+    assert l1_old["decayed_intent_hl7d"] - l1_new["decayed_intent_hl7d"] == pytest.approx(0.5)
 
 
 def _leadscore(cwd: Path, *args: str | Path) -> subprocess.CompletedProcess:

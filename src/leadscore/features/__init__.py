@@ -1,0 +1,1 @@
+"""Features: the entity table, explicit attributes and behaviour aggregated from events."""
