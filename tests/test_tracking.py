@@ -489,3 +489,13 @@ def test_the_tracking_address_is_set_once_and_follows_the_project(
     sources = Path(tracking.__file__).parents[1].rglob("*.py")
     setting_files = [p.name for p in sources if "set_tracking_uri(" in p.read_text("utf-8")]
     assert setting_files == ["tracking.py"]  # connect() is the one place
+
+
+def test_a_tracking_store_mlflow_refuses_is_a_clear_error(tmp_path: Path, monkeypatch) -> None:
+    from leadscore.errors import LeadscoreError
+    from leadscore.modeling import tracking
+
+    monkeypatch.delenv("MLFLOW_ALLOW_FILE_STORE", raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"file://{tmp_path / 'mlruns'}")
+    with pytest.raises(LeadscoreError, match=r"tracking store file://.* cannot be used"):
+        tracking.load_model("models:/leadscore@champion")

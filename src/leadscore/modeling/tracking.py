@@ -184,13 +184,19 @@ def connect():
     """
     global _project_store
     import mlflow
+    from mlflow.exceptions import MlflowException
 
     uri = tracking_uri()
     if mlflow.get_tracking_uri() != uri:
         mlflow.set_tracking_uri(uri)
     if uri == f"sqlite:///{config.PROJECT_ROOT / 'mlflow.db'}":
         _project_store = uri
-    return mlflow.MlflowClient(uri)
+    try:
+        return mlflow.MlflowClient(uri)
+    except MlflowException as exc:  # e.g. a file: store MLflow no longer writes to
+        raise LeadscoreError(
+            f"the tracking store {uri} cannot be used: {_first_line(exc)}"
+        ) from None
 
 
 def data_fingerprint(inputs_hash: str, table: pd.DataFrame, horizon_days: int | None) -> str:
