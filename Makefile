@@ -48,7 +48,7 @@ validate: $(STAMP) ## Check the dataset in DATA against the data contract
 oracle: $(STAMP) ## Best achievable AUC on the synthetic DATA (from its ground truth)
 	$(BIN)/leadscore oracle --data $(DATA)
 
-features: $(STAMP) ## Build the training table data/processed/training.parquet (train, compare reuse it)
+features: $(STAMP) ## Build the training table data/processed/training.parquet (cached: train, compare reuse it)
 	$(BIN)/leadscore features --data $(DATA) --cutoffs $(CUTOFFS) --horizon-days $(HORIZON) \
 		--out data/processed/training.parquet
 

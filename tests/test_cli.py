@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -17,7 +18,8 @@ def _leadscore(*args: str) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "leadscore", *args],
         capture_output=True,
         text=True,
-        env={"COLUMNS": "200", "PATH": ""},
+        # The suite's throw-away project (conftest): never the checkout's data/ or mlflow.db.
+        env={"COLUMNS": "200", "PATH": "", "LEADSCORE_HOME": os.environ["LEADSCORE_HOME"]},
     )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from leadscore.errors import LeadscoreError
-from leadscore.features.settings import load_settings
+from leadscore.features.settings import DEFAULT_SETTINGS, load_settings
 
 
 def _user(tmp_path: Path, text: str) -> Path:
@@ -204,3 +204,15 @@ def test_a_binary_settings_file_is_a_clear_error(tmp_path: Path) -> None:
     path.write_bytes(bytes(range(256)))
     with pytest.raises(LeadscoreError, match=r"my-settings\.yaml: the settings file is not UTF-8"):
         load_settings(path)
+
+
+def test_a_copy_of_the_shipped_file_loads_as_the_readme_says(tmp_path: Path) -> None:
+    # "Copy the file, change what you need and pass it": its titles.yaml is the shipped one.
+    copy = tmp_path / "my-settings.yaml"
+    shipped = DEFAULT_SETTINGS.read_text(encoding="utf-8")
+    copy.write_text(shipped.replace("burst_days: 14", "burst_days: 21"))
+    settings = load_settings(copy)
+    assert settings.burst_days == 21 and settings.titles == load_settings().titles
+    (tmp_path / "titles.yaml").write_text("not: [valid")  # one of their own beside it wins
+    with pytest.raises(LeadscoreError, match=r"titles\.yaml"):
+        load_settings(copy)

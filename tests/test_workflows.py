@@ -110,3 +110,24 @@ def test_the_report_takes_the_newest_scores_file_but_never_a_drift_table(
     assert "<td>0042</td>" in done.path.read_text(encoding="utf-8")
     with pytest.raises(LeadscoreError, match=r"`out` .* would be written over `scores`"):
         workflows.make_report(run.info.run_id, scores=newest, out=newest, track=False)
+
+
+def test_compare_refuses_to_write_into_the_data_folder_before_any_work(tmp_path: Path) -> None:
+    data = tmp_path / "raw"
+    data.mkdir()
+    with pytest.raises(LeadscoreError, match=r"`out_dir`'s points_comparison.csv .*`data`"):
+        workflows.compare_run(data, out_dir=data, track=False)
+    assert list(data.iterdir()) == []
+
+
+def test_training_with_an_unusable_tracking_store_fails_before_any_work(
+    tmp_path: Path, monkeypatch
+) -> None:
+    folder = tmp_path / "mlflow.db"
+    folder.mkdir()  # a folder where the database file should be
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{folder}")
+    began = time.perf_counter()
+    with pytest.raises(LeadscoreError, match=r"tracking store .* cannot be used .*is a folder"):
+        workflows.train(tmp_path / "no-data-yet", out_dir=tmp_path / "reports")
+    assert time.perf_counter() - began < 10  # not MLflow's two minutes of retries
+    assert not (tmp_path / "reports").exists()

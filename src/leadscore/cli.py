@@ -437,8 +437,11 @@ def oracle(
 def cache(
     clear: Annotated[bool, option("Remove every staged copy and cached training table.")] = False,
 ) -> None:
-    """List the staged copies of your data (validated Parquet) and the cached training tables
-    in data/interim; --clear them."""
+    """List the staged copies of your data and the cached training tables; --clear them.
+
+    Both live in data/interim: validated Parquet copies of each data folder, and the training
+    tables train and compare reuse.
+    """
     from leadscore.dataset import MAX_STAGED_COPIES, clear_staged, staged_copies
     from leadscore.features.store import (
         MAX_CACHED_TABLES,

@@ -40,6 +40,7 @@ from leadscore.artifacts import (
     FIGURES_FOLDER,
     RunFiles,
     log_points_comparison,
+    points_comparison_outputs,
     run_outputs,
     write_points_comparison,
     write_run,
@@ -307,7 +308,7 @@ def train(
         Before any work, when an output would overwrite another output or an input, or
         options of flat tables are given for event data.
     """
-    from leadscore.modeling.tracking import check_model_name, table_model_name
+    from leadscore.modeling.tracking import check_model_name, connect, table_model_name
 
     step = on_step or _quiet
     if name is not None:
@@ -331,9 +332,22 @@ def train(
         },
         folders={"`out_dir`'s figures folder": out_dir / FIGURES_FOLDER},
     )
+    flat_only = {
+        "`target`": target,
+        "`id_col`": id_col,
+        "`drop`": drop,
+        "`keep`": keep,
+        "`time_col`": time_col,
+        "`types`": types,
+    }
+    given = [option for option, value in flat_only.items() if value]
+    if table is None and given:
+        raise LeadscoreError(f"{', '.join(given)} only apply to a flat table (`table` FILE).")
+    if table is not None and target is None:
+        raise LeadscoreError("`table` needs `target` COLUMN (the outcome: 1/0, yes/no).")
+    if track:
+        connect()  # a tracking store that cannot be used fails now, not after the work
     if table is not None:
-        if target is None:
-            raise LeadscoreError("`table` needs `target` COLUMN (the outcome: 1/0, yes/no).")
         fitted = _fit_flat(
             Path(table),
             target,
@@ -349,17 +363,6 @@ def train(
             step=step,
         )
     else:
-        flat_only = {
-            "`target`": target,
-            "`id_col`": id_col,
-            "`drop`": drop,
-            "`keep`": keep,
-            "`time_col`": time_col,
-            "`types`": types,
-        }
-        given = [option for option, value in flat_only.items() if value]
-        if given:
-            raise LeadscoreError(f"{', '.join(given)} only apply to a flat table (`table` FILE).")
         fitted = _fit_events(data, cutoffs, horizon_days, points, settings, tune, step)
     return _finish(fitted, out_dir, metrics_out, track, promote, name, step)
 
@@ -772,6 +775,12 @@ def compare_run(
     from leadscore.modeling.tracking import load_model, training_run
 
     step = on_step or _quiet
+    out_dir = Path(out_dir)
+    check_distinct_outputs(  # before any work, as train and score do
+        {f"`out_dir`'s {name}": path for name, path in points_comparison_outputs(out_dir).items()},
+        inputs={"`data`": data, "`points`": points, "`settings`": settings},
+        folders={"`out_dir`'s figures folder": out_dir / FIGURES_FOLDER},
+    )
     info = training_run(run)
     loaded = load_model(f"runs:/{info.run_id}/model")
     step(f"read run {info.run_id}")
@@ -786,15 +795,16 @@ def compare_run(
         on_step=step,
     )
     warnings = []
-    if table.fingerprint != info.inputs_hash:
+    other_data = table.fingerprint != info.inputs_hash
+    if other_data:  # its figures must not replace the run's own in MLflow
         warnings.append(
             f"{data} is not the data run {info.run_id} was trained on (the data fingerprint "
-            "differs): the figures below describe this data."
+            "differs): the figures below describe this data, and are not logged to the run."
         )
     hand_set = points if points is not None else loaded.sheet  # another sheet: a what-if
     result = compare_points(table.frame, split, loaded.model, sheet=hand_set)
     files = write_points_comparison(result, out_dir)
-    logged = log_points_comparison(info.run_id, files) if track else None
+    logged = log_points_comparison(info.run_id, files) if track and not other_data else None
     return RunComparison(info, split, result, files, logged, warnings)
 
 

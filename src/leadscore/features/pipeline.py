@@ -460,7 +460,7 @@ def build_training_table(
     settings = settings if isinstance(settings, Settings) else load_settings(settings)
     horizon = horizon_days if horizon_days is not None else settings.horizon_days
     if horizon <= 0:
-        raise LeadscoreError(f"the horizon must be a positive number of days, not {horizon}.")
+        raise LeadscoreError(f"`horizon_days` must be a positive number of days, not {horizon}.")
     step = on_step or (lambda _name: None)
     given = None if cutoffs is None else parse_cutoffs(cutoffs)  # before the costly staging
     staged, interim = _stage(data_dir, interim_dir, now, step)

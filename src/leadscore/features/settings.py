@@ -300,6 +300,7 @@ def load_settings(path: str | Path | None = None) -> Settings:
     raw = _read_yaml(DEFAULT_SETTINGS)
     source = str(DEFAULT_SETTINGS)
     titles_base = DEFAULT_SETTINGS.parent
+    shipped_titles = raw.get("titles")
     if path is not None:
         path = Path(path)
         user = _read_yaml(path)
@@ -345,6 +346,9 @@ def load_settings(path: str | Path | None = None) -> Settings:
     if not isinstance(titles, str) or not titles.strip():
         raise check.fail("titles", f"must be the name of a YAML file, not {excerpt(titles)}")
     titles_path = titles_base / titles
+    if titles == shipped_titles and not titles_path.exists():
+        # A copy of the shipped settings.yaml names the shipped title rules: keep using them.
+        titles_path = DEFAULT_SETTINGS.parent / titles
     return Settings(
         horizon_days=check.days("horizon_days"),
         windows_days=check.day_list("windows_days"),

@@ -169,6 +169,10 @@ def tracking_uri() -> str:
     return f"sqlite:///{config.PROJECT_ROOT / 'mlflow.db'}"
 
 
+#: Tracking stores this process has used (see :func:`connect`).
+_usable_stores: set[str] = set()
+
+
 def connect():
     """Point MLflow at :func:`tracking_uri` and return a client of that store.
 
@@ -184,7 +188,6 @@ def connect():
     """
     global _project_store
     import mlflow
-    from mlflow.exceptions import MlflowException
 
     uri = tracking_uri()
     if mlflow.get_tracking_uri() != uri:
@@ -192,11 +195,28 @@ def connect():
     if uri == f"sqlite:///{config.PROJECT_ROOT / 'mlflow.db'}":
         _project_store = uri
     try:
-        return mlflow.MlflowClient(uri)
-    except MlflowException as exc:  # e.g. a file: store MLflow no longer writes to
+        sqlite = uri.startswith("sqlite:///")
+        if sqlite:  # MLflow would retry an unusable file for two minutes
+            _check_sqlite_file(Path(uri.removeprefix("sqlite:///")))
+        client = mlflow.MlflowClient(uri)
+        if sqlite and uri not in _usable_stores:  # a server is asked when used, not here
+            client.search_experiments(max_results=1)  # once per file and process: milliseconds
+            _usable_stores.add(uri)
+    except Exception as exc:  # MLflow's, SQLAlchemy's or the OS's: the store cannot be used
         raise LeadscoreError(
-            f"the tracking store {uri} cannot be used: {_first_line(exc)}"
+            f"the tracking store {uri} cannot be used ({type(exc).__name__}: {_first_line(exc)}) "
+            "Point MLFLOW_TRACKING_URI at a store that works, or leave out tracking."
         ) from None
+    return client
+
+
+def _check_sqlite_file(path: Path) -> None:
+    """Raise OSError when an SQLite tracking file can be neither opened nor created."""
+    if path.exists() and not path.is_file():
+        raise OSError(f"{path} is a folder, not a database file.")
+    folder = next((p for p in path.parents if p.exists()), Path("."))
+    if not path.exists() and not os.access(folder, os.W_OK):
+        raise OSError(f"{folder} does not take new files.")
 
 
 def data_fingerprint(inputs_hash: str, table: pd.DataFrame, horizon_days: int | None) -> str:
