@@ -108,3 +108,19 @@ def registry(data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
         )
     assert result.exit_code == 0, result.output
     return home
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local Spark session (2 cores, UTC) for the Spark engine's tests.
+
+    Skipped only on a machine without Java outside CI; in CI (``CI`` set) a missing Java fails,
+    because .ci/run installs it.
+    """
+    from leadscore.spark import java_available, spark_session
+
+    if not java_available() and not os.environ.get("CI"):
+        pytest.skip("no Java runtime: the Spark engine's tests need one (CI installs it)")
+    session = spark_session("local[2]")
+    yield session
+    session.stop()

@@ -272,7 +272,7 @@ tools AS (
   SELECT account_idx, tool, TRUE AS in_snapshot FROM snapshot
   UNION
   SELECT account_idx, tool, FALSE FROM changes
-  WHERE (account_idx, tool) NOT IN (SELECT (account_idx, tool) FROM snapshot)
+  WHERE (account_idx, tool) NOT IN (SELECT account_idx, tool FROM snapshot)
 ),
 as_of AS (
   SELECT t.account_idx, t.tool, c.cutoff_day, t.in_snapshot,

@@ -29,8 +29,10 @@ coalesce(l.converted_at > c.cutoff_ts AND l.converted_at <= c.cutoff_ts + INTERV
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import duckdb
+if TYPE_CHECKING:
+    from leadscore.features.engine import Engine
 
 
 @dataclass(frozen=True)
@@ -112,10 +114,11 @@ GROUP BY rule
 """
 
 
-def left_out(con: duckdb.DuckDBPyConnection, leads: str, cutoffs: str) -> dict[str, int]:
+def left_out(engine: Engine, leads: str, cutoffs: str) -> dict[str, int]:
     """How many (lead, cutoff) rows each rule leaves out, by the first rule that applies.
 
     Every rule is named, in the order of :data:`ENTITY_RULES`, also when it leaves none out.
     """
-    counts = dict(con.execute(left_out_sql(leads, cutoffs)).fetchall())
+    found = engine.arrow(left_out_sql(leads, cutoffs)).to_pydict()
+    counts = dict(zip(found["rule"], found["n"], strict=True))
     return {rule.reason: int(counts.get(i, 0)) for i, rule in enumerate(ENTITY_RULES)}

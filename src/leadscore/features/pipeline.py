@@ -27,9 +27,8 @@ True
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 import duckdb
@@ -42,6 +41,7 @@ from leadscore.dataset import StagedDataset, stage_dataset
 from leadscore.errors import LeadscoreError, excerpt
 from leadscore.features import behaviour, entity
 from leadscore.features.catalogue import Feature
+from leadscore.features.engine import Engine, make_engine
 from leadscore.features.explicit import EXPLICIT_FEATURES, explicit_features
 from leadscore.features.settings import Settings, load_settings
 from leadscore.features.store import FeatureTable, cache_key, cache_table, cached_table
@@ -183,15 +183,6 @@ def _refuse_cutoffs_before_data(
         )
 
 
-def _connect(interim_dir: Path) -> duckdb.DuckDBPyConnection:
-    con = duckdb.connect()
-    con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"SET memory_limit = '{os.environ.get('LEADSCORE_DUCKDB_MEMORY', '2GB')}'")
-    con.execute("SET preserve_insertion_order = false")
-    con.execute(f"SET temp_directory = '{interim_dir / 'duckdb-tmp'}'")
-    return con
-
-
 def _epoch_day(stamps: pd.Series) -> np.ndarray:
     return (stamps.dt.tz_convert("UTC") - pd.Timestamp("1970-01-01", tz="UTC")) // _DAY
 
@@ -232,6 +223,7 @@ def _build(
     horizon_days: int | None,
     interim_dir: Path,
     on_step: Step,
+    engine: str | Engine = "duckdb",
 ) -> tuple[pd.DataFrame, list[Feature], dict[str, float], dict[str, int]]:
     """The table's frame and catalogue, each step's seconds and, for scoring tables, how many
     leads each entity rule leaves out (:func:`leadscore.features.entity.left_out`)."""
@@ -245,13 +237,14 @@ def _build(
         clock = now
         on_step(name)
 
-    con = _connect(interim_dir)
+    runner = make_engine(engine, temp_dir=interim_dir / "duckdb-tmp")
     try:
-        frame, behaviour_columns = _compute(con, staged, cutoffs, settings, horizon_days, step)
+        frame, behaviour_columns = _compute(runner, staged, cutoffs, settings, horizon_days, step)
         # scoring reports the leads it leaves out; training tables leave out many per cutoff
-        left_out = entity.left_out(con, "leads", "cutoffs") if horizon_days is None else {}
+        left_out = entity.left_out(runner, "leads", "cutoffs") if horizon_days is None else {}
     finally:
-        con.close()
+        if runner is not engine:  # an engine passed in (a Spark session's) stays the caller's
+            runner.close()
     frame = _assemble(frame, staged, cutoff_frame_of(cutoffs), settings, behaviour_columns)
     features = [*EXPLICIT_CATALOGUE, *behaviour_columns]
     if horizon_days is None:
@@ -268,7 +261,7 @@ def cutoff_frame_of(cutoffs: list[pd.Timestamp]) -> pd.DataFrame:
 
 
 def _compute(
-    con: duckdb.DuckDBPyConnection,
+    engine: Engine,
     staged: StagedDataset,
     cutoffs: list[pd.Timestamp],
     settings: Settings,
@@ -278,58 +271,54 @@ def _compute(
     """Run the SQL and NumPy stages; returns the behavioural features per entity row."""
     tables = _key_tables(staged)
     for name, frame in tables.items():
-        con.register(name, frame)
+        engine.register(name, frame)
     cutoff_frame = cutoff_frame_of(cutoffs)
-    con.register("cutoffs", cutoff_frame)
-    events, account_events, accounts = (
-        f"read_parquet({behaviour.lit(str(staged.paths[name]))})"
-        for name in ("events", "account_events", "accounts")
-    )
+    engine.register("cutoffs", cutoff_frame)
+    for name in ("events", "account_events", "accounts"):
+        engine.register_parquet(name, staged.paths[name])
+    events, account_events, accounts = "events", "account_events", "accounts"
     population = entity.population_sql("leads", "cutoffs", horizon_days or 0)
-    con.execute(f"CREATE TEMP TABLE population AS {population}")
+    engine.materialise("population", population)
     # Only the events of leads profiled at some cutoff are read: never those without consent.
-    con.execute(
-        "CREATE TEMP TABLE keys AS SELECT lead_idx, lead_id FROM leads "
-        "WHERE lead_idx IN (SELECT lead_idx FROM population)"
+    engine.materialise(
+        "keys",
+        "SELECT lead_idx, lead_id FROM leads WHERE lead_idx IN (SELECT lead_idx FROM population)",
     )
     last_day = int(cutoff_frame["cutoff_day"].max())
     # With many blocks of leads, sorting by lead lets each block read only its own row groups
     # (without it every block scans the whole table); with few, the sort costs more than it saves.
     order = " ORDER BY lead_idx" if len(staged.leads) >= SORT_DAILY_FROM_LEADS else ""
-    con.execute(
-        "CREATE TEMP TABLE daily AS "
-        + behaviour.daily_sql(events, "keys", last_day, settings)
-        + order
-    )
+    engine.materialise("daily", behaviour.daily_sql(events, "keys", last_day, settings) + order)
     step("daily rollup of events")
-    con.register("totals", _running_totals(con, len(staged.leads), settings))
+    _running_totals(engine, len(staged.leads), settings)
     step("running totals per window")
-    con.execute(f"CREATE TEMP TABLE recent AS {behaviour.recent_sql('daily', 'cutoffs', settings)}")
-    con.execute(
-        f"CREATE TEMP TABLE reopens AS {behaviour.reopens_sql(events, 'keys', 'cutoffs', settings)}"
-    )
+    engine.materialise("recent", behaviour.recent_sql("daily", "cutoffs", settings))
+    engine.materialise("reopens", behaviour.reopens_sql(events, "keys", "cutoffs", settings))
     step("decay and bursts")
-    con.execute(
-        "CREATE TEMP TABLE acc_events AS "
-        + behaviour.account_events_sql(account_events, "account_keys", "cutoffs", settings)
+    engine.materialise(
+        "acc_events",
+        behaviour.account_events_sql(account_events, "account_keys", "cutoffs", settings),
     )
-    con.execute(
-        "CREATE TEMP TABLE tech AS "
-        + behaviour.technologies_sql(accounts, account_events, "account_keys", "cutoffs", settings)
+    engine.materialise(
+        "tech",
+        behaviour.technologies_sql(accounts, account_events, "account_keys", "cutoffs", settings),
     )
-    con.execute(
-        "CREATE TEMP TABLE roll AS "
-        + behaviour.rollup_sql("population", "totals", "recent", settings)
-    )
-    con.execute("CREATE TEMP TABLE conv AS " + behaviour.converted_contacts_sql("leads", "cutoffs"))
-    con.execute("DROP TABLE daily")  # the largest table: free its memory before the final join
+    engine.materialise("roll", behaviour.rollup_sql("population", "totals", "recent", settings))
+    engine.materialise("conv", behaviour.converted_contacts_sql("leads", "cutoffs"))
+    engine.drop("daily")  # the largest table: free its memory before the final join
     step("account features")
 
     columns = behaviour.behaviour_features(settings)
+    frame = engine.arrow(joined_sql(columns)).to_pandas()
+    step("joined features")
+    return frame, columns
+
+
+def joined_sql(columns: list[Feature]) -> str:
+    """The entity rows with every behavioural feature, in (cutoff, lead) order."""
     # float32 holds every count exactly and halves the memory of large tables
     selected = ",\n  ".join(f"CAST({f.sql} AS FLOAT) AS {f.name}" for f in columns)
-    frame = (
-        con.sql(f"""
+    return f"""
 SELECT p.lead_idx, p.cutoff_day, p.label,
   {selected}
 FROM population p
@@ -342,30 +331,28 @@ LEFT JOIN roll ON roll.account_idx = p.account_idx AND roll.cutoff_day = p.cutof
 LEFT JOIN conv ON conv.account_idx = p.account_idx AND conv.cutoff_day = p.cutoff_day
 WHERE p.in_entity
 ORDER BY p.cutoff_day, p.lead_idx
-""")
-        .to_arrow_table()
-        .to_pandas()
+"""
+
+
+def _running_totals(engine: Engine, n_leads: int, settings: Settings) -> None:
+    """Table ``totals``: the running totals of the population, a block of leads at a time to
+    bound memory (:func:`leadscore.features.windows.running_totals` on each block)."""
+    offsets, last_of = behaviour.boundaries(settings), behaviour.last_day_columns(settings)
+
+    def block(daily: Mapping[str, np.ndarray], population: Mapping[str, np.ndarray]) -> pa.Table:
+        return running_totals(daily, population, offsets, last_of)
+
+    counts = {c.name: np.zeros(0, dtype=np.int32) for c in behaviour.counters(settings)}
+    nothing = {"lead_idx": np.zeros(0, np.int64), "day": np.zeros(0, np.int32), **counts}
+    schema = block(nothing, {"lead_idx": np.zeros(0, np.int64), "cutoff_day": np.zeros(0)}).schema
+    engine.map_lead_blocks(
+        "totals",
+        ("SELECT * FROM daily", "SELECT lead_idx, cutoff_day FROM population"),
+        block,
+        schema,
+        n_leads,
+        LEADS_PER_BLOCK,
     )
-    step("joined features")
-    return frame, columns
-
-
-def _running_totals(con: duckdb.DuckDBPyConnection, n_leads: int, settings: Settings) -> pa.Table:
-    """Running totals for the population, a block of leads at a time to bound memory."""
-    parts = []
-    for first in range(0, max(n_leads, 1), LEADS_PER_BLOCK):
-        block = f"lead_idx >= {first} AND lead_idx < {first + LEADS_PER_BLOCK}"
-        parts.append(
-            running_totals(
-                con.execute(f"SELECT * FROM daily WHERE {block}").fetchnumpy(),
-                con.execute(
-                    f"SELECT lead_idx, cutoff_day FROM population WHERE {block}"
-                ).fetchnumpy(),
-                behaviour.boundaries(settings),
-                behaviour.last_day_columns(settings),
-            )
-        )
-    return pa.concat_tables(parts)
 
 
 #: Explicit features plus the lead's age in the CRM, which depends on the cutoff.
@@ -422,6 +409,7 @@ def build_training_table(
     now: pd.Timestamp | None = None,
     on_step: Step | None = None,
     cache: bool = True,
+    engine: str | Engine = "duckdb",
 ) -> FeatureTable:
     """One labelled row per eligible (lead, cutoff), with every feature as of the cutoff.
 
@@ -449,6 +437,10 @@ def build_training_table(
     cache : bool
         Reuse a table built before from the same inputs, and keep this one for later builds
         (``interim_dir/training_tables``, the most recently used few).
+    engine : {"duckdb", "spark"} or Engine
+        Where the features are computed (:mod:`leadscore.features.engine`): DuckDB in this
+        process, or Spark (``SparkEngine(session=spark)`` for a cluster's session). Both run
+        the same definitions and give the same table.
 
     Returns
     -------
@@ -480,7 +472,9 @@ def build_training_table(
         step("read the training table from the cache")
         frame, catalogue, timings = stored.frame, stored.catalogue, stored.timings
     else:
-        frame, catalogue, timings, _ = _build(staged, cutoff_list, settings, horizon, interim, step)
+        frame, catalogue, timings, _ = _build(
+            staged, cutoff_list, settings, horizon, interim, step, engine
+        )
     if frame.empty:
         raise CutoffError(
             f"no lead can be trained on at cutoff(s) {_dates(cutoff_list)}: every lead created "
@@ -548,6 +542,7 @@ def build_scoring_table(
     interim_dir: str | Path | None = None,
     now: pd.Timestamp | None = None,
     on_step: Step | None = None,
+    engine: str | Engine = "duckdb",
 ) -> FeatureTable:
     """One row per lead that may be scored as of ``as_of``, with the training features.
 
@@ -557,6 +552,7 @@ def build_scoring_table(
     An as-of date at or before the first lead's creation, or :data:`MAX_DAYS_AFTER_DATA` days or
     more after the latest timestamp, is refused; a later date than the default is allowed with
     a warning in ``warnings`` (activity after the data's end is unknown and counts as none).
+    ``engine`` is as for :func:`build_training_table`.
     """
     began = time.perf_counter()
     settings = settings if isinstance(settings, Settings) else load_settings(settings)
@@ -580,7 +576,9 @@ def build_scoring_table(
             f"warning: as-of date {cutoff:%Y-%m-%d} is after the data ends ({_coverage(staged)}): "
             "activity since then is unknown and counts as none."
         )
-    frame, catalogue, timings, left_out = _build(staged, [cutoff], settings, None, interim, step)
+    frame, catalogue, timings, left_out = _build(
+        staged, [cutoff], settings, None, interim, step, engine
+    )
     return FeatureTable(
         frame,
         catalogue,
