@@ -16,6 +16,12 @@ Output columns, one row per lead:
   words, each with ``_contribution``: its SHAP value in log-odds (grouped per family; with the
   base value they add up to the model's raw score).
 
+The columns a row decides alone (:func:`predict_probability`, :func:`points_columns`,
+:func:`reason_columns`) are computed apart from those that need the whole population
+(:func:`rank_leads`, :func:`priority_of_probability`), and :func:`scores_frame` lays them out.
+The Spark engine (:mod:`leadscore.modeling.spark_scoring`) calls the same functions per
+partition and counts only the population with Spark, so both engines write the same scores.
+
 Examples
 --------
 >>> priority_of_rank(np.array([1, 5, 6, 20, 21, 50, 51, 100]), 100).tolist()
@@ -32,7 +38,12 @@ import pandas as pd
 
 from leadscore.errors import LeadscoreError
 from leadscore.modeling.bundle import LoadedModel
-from leadscore.modeling.explain import family_groups, grouped_contributions, strongest
+from leadscore.modeling.explain import (
+    FamilyGroups,
+    family_groups,
+    grouped_contributions,
+    strongest,
+)
 from leadscore.modeling.points import PointsModel, PointsSheet
 from leadscore.modeling.reasons import (
     ColumnPhrases,
@@ -47,10 +58,20 @@ from leadscore.schema import ACCOUNT_ID, LEAD_ID, NON_FEATURES
 #: Priority by share of the scored leads, best first: (name, upper rank percentile).
 PRIORITY_BANDS = (("very high", 0.05), ("high", 0.20), ("medium", 0.50), ("low", 1.0))
 N_FOR, N_AGAINST = 3, 2
+#: The reason slots, strongest first; each comes with ``{slot}_contribution``.
+REASON_SLOTS = (
+    *(f"reason_{i}" for i in range(1, N_FOR + 1)),
+    *(f"against_{i}" for i in range(1, N_AGAINST + 1)),
+)
+#: The hand-set points sheet's columns of the scores.
+POINTS_COLUMNS = ("points", "fit_grade", "engagement_grade", "grade", "is_mql")
 
 
 def check_features(model: LightGBMModel, table: pd.DataFrame) -> None:
-    """Refuse a table whose features differ from the model's (names the columns)."""
+    """Refuse a table whose features differ from the model's (names the columns).
+
+    Only ``table.columns`` is read, so a Spark DataFrame is checked alike.
+    """
     expected = set(model.features_)
     given = {c for c in table.columns if c not in NON_FEATURES}
     missing = sorted(expected - given)
@@ -89,14 +110,31 @@ def priority_of_probability(probability: np.ndarray) -> np.ndarray:
     return priority_of_rank(best_rank.to_numpy(), len(best_rank))
 
 
+def percentile_score(lower: np.ndarray, n: int) -> np.ndarray:
+    """The 1-99 score of leads of which ``lower`` of the ``n`` scored leads score lower.
+
+    >>> percentile_score(np.array([0, 50, 99]), 100).tolist()
+    [1, 50, 99]
+    """
+    return np.clip(1 + np.floor(99 * np.asarray(lower) / max(n, 1)), 1, 99).astype(np.int64)
+
+
 def rank_leads(probability: np.ndarray, lead_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rank (1 = highest probability, ties by lead id) and the 1-99 percentile score."""
     order = np.lexsort((lead_ids.astype(str), -probability))
     rank = np.empty(len(probability), dtype=np.int64)
     rank[order] = np.arange(1, len(probability) + 1)
-    below = pd.Series(probability).rank(method="min").to_numpy() - 1  # leads scoring lower
-    score = np.clip(1 + np.floor(99 * below / max(len(probability), 1)), 1, 99).astype(np.int64)
-    return rank, score
+    lower = pd.Series(probability).rank(method="min").to_numpy() - 1  # leads scoring lower
+    return rank, percentile_score(lower, len(probability))
+
+
+def predict_probability(model: LightGBMModel, features: pd.DataFrame) -> np.ndarray:
+    """Each row's probability of converting, rounded to 6 digits as the scores file shows it.
+
+    Ranks and bands are decided on the rounded value: leads whose probabilities print the
+    same are ties.
+    """
+    return np.round(model.predict_proba(features)[:, 1], 6)
 
 
 def parse_explain(value: str) -> int | None:
@@ -173,71 +211,124 @@ def score_leads(
     else:
         check_features(model, table)
         features, lead_ids, account_ids = table, table[LEAD_ID], table[ACCOUNT_ID]
-    # Ranked as written to the file: leads whose probabilities print the same are ties.
-    probability = np.round(model.predict_proba(features)[:, 1], 6)
+    probability = predict_probability(model, features)
     ids = lead_ids.to_numpy()
     rank, score = rank_leads(probability, ids)
+    groups = family_groups(model.features_, families or {})
+    return scores_frame(
+        lead_ids=ids,
+        account_ids=account_ids.to_numpy() if account_ids is not None else None,
+        as_of=as_of,
+        version=loaded.version,
+        probability=probability,
+        score=score,
+        points=points_columns(features, sheet, flat=typer is not None),
+        rank=rank,
+        priority=priority_of_probability(probability),
+        reasons=reason_columns(
+            model,
+            features,
+            explained_rows(rank, explain),
+            groups,
+            writer_for=lambda columns: (
+                ReasonWriter(columns, lang)
+                if typer is None
+                else FlatReasonWriter(typer, lang, phrases, loaded.reference)
+            ),
+            on_progress=on_progress,
+        ),
+    ).sort_values("rank", kind="stable", ignore_index=True)
+
+
+def scores_frame(
+    *,
+    lead_ids: np.ndarray,
+    account_ids: np.ndarray | None,
+    as_of: pd.Timestamp,
+    version: str,
+    probability: np.ndarray,
+    score: np.ndarray,
+    points: pd.DataFrame,
+    rank: np.ndarray,
+    priority: np.ndarray,
+    reasons: pd.DataFrame,
+) -> pd.DataFrame:
+    """The scores' columns in the order of the file, one row per lead as given (not sorted).
+
+    ``points`` and ``reasons`` come from :func:`points_columns` and :func:`reason_columns`;
+    ``account_ids`` None leaves the column empty (a flat table without one).
+    """
     out = pd.DataFrame(
         {
-            LEAD_ID: ids,
-            ACCOUNT_ID: account_ids.to_numpy() if account_ids is not None else pd.NA,
+            LEAD_ID: lead_ids,
+            ACCOUNT_ID: account_ids if account_ids is not None else pd.NA,
             "as_of": f"{as_of:%Y-%m-%d}",
-            "model_version": loaded.version,
+            "model_version": version,
             "probability": probability,
             "score": score,
         }
     )
-    points = _points(features, sheet, flat=typer is not None)
-    out = pd.concat([out, points], axis=1)
+    out = pd.concat([out, points.reset_index(drop=True)], axis=1)
     out["rank"] = rank
-    out["priority"] = priority_of_probability(probability)
-    out = pd.concat(
-        [
-            out,
-            _reasons(
-                model,
-                features,
-                rank,
-                families or {},
-                explain,
-                on_progress,
-                writer_for=lambda columns: (
-                    ReasonWriter(columns, lang)
-                    if typer is None
-                    else FlatReasonWriter(typer, lang, phrases, loaded.reference)
-                ),
-            ),
-        ],
-        axis=1,
-    )
-    return out.sort_values("rank", kind="stable", ignore_index=True)
+    out["priority"] = priority
+    return pd.concat([out, reasons.reset_index(drop=True)], axis=1)
 
 
-def _points(features: pd.DataFrame, sheet, *, flat: bool) -> pd.DataFrame:
-    columns = ["points", "fit_grade", "engagement_grade", "grade", "is_mql"]
+def points_columns(
+    features: pd.DataFrame, sheet: str | Path | PointsSheet | None, *, flat: bool = False
+) -> pd.DataFrame:
+    """The hand-set points sheet's :data:`POINTS_COLUMNS` of each row (points to 0.1).
+
+    A flat table gets them only with a ``sheet`` (empty columns otherwise); event data gets
+    the shipped sheet by default.
+    """
+    columns = list(POINTS_COLUMNS)
     if flat and sheet is None:
         return pd.DataFrame({c: pd.NA for c in columns}, index=range(len(features)))
     scores = PointsModel(sheet).score_frame(features)[columns].reset_index(drop=True)
     return scores.assign(points=scores["points"].round(1))
 
 
-def _reasons(
+def explained_rows(rank: np.ndarray, explain: int | None) -> np.ndarray:
+    """Which leads get reasons: every one (``explain`` None) or the best ``explain`` by rank.
+
+    >>> explained_rows(np.array([3, 1, 2]), 2).tolist()
+    [False, True, True]
+    """
+    rank = np.asarray(rank)
+    return np.ones(len(rank), dtype=bool) if explain is None else rank <= explain
+
+
+def reason_columns(
     model: LightGBMModel,
     features: pd.DataFrame,
-    rank: np.ndarray,
-    families: dict[str, str],
-    explain: int | None,
-    on_progress: Callable[[str, int, int], None] | None,
+    explained: np.ndarray,
+    groups: FamilyGroups,
     writer_for: Callable[[dict[str, list[str]]], ReasonWriter | FlatReasonWriter],
+    on_progress: Callable[[str, int, int], None] | None = None,
 ) -> pd.DataFrame:
-    slots = [f"reason_{i}" for i in range(1, N_FOR + 1)]
-    slots += [f"against_{i}" for i in range(1, N_AGAINST + 1)]
+    """The :data:`REASON_SLOTS` of each row, in words, with their contributions.
+
+    Parameters
+    ----------
+    model : LightGBMModel
+    features : DataFrame
+        The rows to explain (the model's features; more columns are ignored).
+    explained : ndarray of bool
+        Rows that get reasons (:func:`explained_rows`); the others get empty slots and zero
+        contributions.
+    groups : FamilyGroups
+        The model's features by family (:func:`leadscore.modeling.explain.family_groups`).
+    writer_for : callable
+        The reason writer for the families' columns, made only when a row is explained.
+    on_progress : callable, optional
+        ``("explaining", done, total)`` after each chunk of rows.
+    """
     n = len(features)
-    text = {s: np.full(n, "", dtype=object) for s in slots}
-    effect = {s: np.zeros(n) for s in slots}
-    chosen = np.flatnonzero(rank <= (n if explain is None else explain))
+    text = {s: np.full(n, "", dtype=object) for s in REASON_SLOTS}
+    effect = {s: np.zeros(n) for s in REASON_SLOTS}
+    chosen = np.flatnonzero(explained)
     if len(chosen):
-        groups = family_groups(model.features_, families)
         rows = features.iloc[chosen].reset_index(drop=True)
         done = 0
 
@@ -256,14 +347,17 @@ def _reasons(
             )
             grouped = keep_missing_with_signal(grouped, empty)
         picks = {}
-        for names, k, sign in ((slots[:N_FOR], N_FOR, 1), (slots[N_FOR:], N_AGAINST, -1)):
+        for names, k, sign in (
+            (REASON_SLOTS[:N_FOR], N_FOR, 1),
+            (REASON_SLOTS[N_FOR:], N_AGAINST, -1),
+        ):
             top, values = strongest(grouped, k, sign)
             for j, slot in enumerate(names):
                 picks[slot] = top[:, j]
                 effect[slot][chosen] = np.round(values[:, j], 3)
         for family_index, family in enumerate(groups.names):
             needed = np.zeros(len(rows), dtype=bool)
-            for slot in slots:
+            for slot in REASON_SLOTS:
                 needed |= picks[slot] == family_index
             if not needed.any():
                 continue
@@ -273,11 +367,11 @@ def _reasons(
                 rendered[needed] = writer.render(family, rows.loc[needed], contribution)
             else:
                 rendered[needed] = writer.render(family, rows.loc[needed])
-            for slot in slots:
+            for slot in REASON_SLOTS:
                 hit = picks[slot] == family_index
                 text[slot][chosen[hit]] = rendered[hit]
     columns = {}
-    for slot in slots:
+    for slot in REASON_SLOTS:
         columns[slot] = text[slot]
         columns[f"{slot}_contribution"] = effect[slot]
     return pd.DataFrame(columns)
