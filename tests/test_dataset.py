@@ -12,6 +12,7 @@ import pytest
 
 from conftest import NOW, TINY, write_tables
 from leadscore import dataset as dataset_module
+from leadscore import staged_parts
 from leadscore.dataset import load_dataset, stage_dataset
 from leadscore.errors import DataValidationError, LeadscoreError
 from leadscore.io import temp_name
@@ -77,9 +78,13 @@ def test_failed_staging_leaves_nothing_behind(tmp_path: Path) -> None:
     folder = write_tables(
         tmp_path / "d", {**TINY, "events": TINY["events"].replace("demo_request", "bogus")}
     )
+    interim = tmp_path / "interim"
     with pytest.raises(DataValidationError):
-        stage_dataset(folder, interim_dir=tmp_path / "interim", now=NOW)
-    assert list((tmp_path / "interim").iterdir()) == []
+        stage_dataset(folder, interim_dir=interim, now=NOW)
+    assert dataset_module.staged_copies(interim).empty
+    assert not list(interim.rglob(".*.tmp"))
+    # The valid account events are kept for the next run; the events with an error are not.
+    assert staged_parts.part_entries(interim)["table"].tolist() == ["account_events"]
 
 
 def test_staged_leads_keep_only_the_email_domain(tmp_path: Path) -> None:
@@ -92,8 +97,8 @@ def test_staged_leads_keep_only_the_email_domain(tmp_path: Path) -> None:
         "@brandt-software.de",
         "@gmail.com",
     ]
-    for file in staged.folder.iterdir():
-        assert b"anna.mueller" not in file.read_bytes(), file.name
+    for file in staged.folder.rglob("*"):
+        assert file.is_dir() or b"anna.mueller" not in file.read_bytes(), file.name
     memory = load_dataset(tmp_path / "d", now=NOW)
     settings = load_settings()
     assert (
@@ -129,7 +134,10 @@ def test_runs_staging_the_same_new_data_at_once_all_succeed(tmp_path: Path, monk
         thread.join()
     assert all(isinstance(r, dataset_module.StagedDataset) for r in results), results
     assert results[0].folder == results[1].folder
-    assert [p.name for p in (tmp_path / "interim").iterdir()] == [results[0].folder.name]
+    assert dataset_module.staged_copies(tmp_path / "interim")["folder"].tolist() == [
+        results[0].folder
+    ]
+    assert not list((tmp_path / "interim").rglob(".*.tmp"))
     pd.testing.assert_frame_equal(results[0].leads, results[1].leads)
 
 
@@ -215,9 +223,12 @@ def test_staging_into_a_full_disk_is_a_clear_error(tmp_path: Path, monkeypatch) 
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(dataset_module.pq, "write_table", full)
+    interim = tmp_path / "interim"
     with pytest.raises(LeadscoreError, match=r"interim: cannot write: no space left on the device"):
-        stage_dataset(folder, interim_dir=tmp_path / "interim", now=NOW)
-    assert list((tmp_path / "interim").iterdir()) == []
+        stage_dataset(folder, interim_dir=interim, now=NOW)
+    assert dataset_module.staged_copies(interim).empty
+    assert staged_parts.part_entries(interim).empty
+    assert not list(interim.rglob(".*.tmp"))
 
 
 def test_cache_command_lists_and_clears_the_staged_copies(tmp_path: Path, monkeypatch) -> None:
@@ -232,7 +243,124 @@ def test_cache_command_lists_and_clears_the_staged_copies(tmp_path: Path, monkey
     listed = CliRunner().invoke(app, ["cache"], env={"COLUMNS": "300"})
     assert listed.exit_code == 0, listed.output
     assert staged.folder.name in listed.output and str(tmp_path / "crm") in listed.output
+    assert "2 validated parts of table folders" in listed.output  # events, account events
     cleared = CliRunner().invoke(app, ["cache", "--clear"])
     assert cleared.exit_code == 0, cleared.output
     assert "Removed 1 staged copy." in cleared.output
     assert list(interim.iterdir()) == []
+
+
+# --- Tables as folders of Parquet parts -------------------------------------------------------
+
+
+def _split_by_month(source: Path, target: Path, table: str = "events") -> Path:
+    """``target``: ``source`` with ``table`` as a folder of one Parquet part per month."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from leadscore.io import frame_to_arrow
+
+    shutil.copytree(source, target)
+    frame = load_dataset(source, now=NOW).table(table)
+    for file in target.glob(f"{table}.*"):
+        file.unlink()
+    stamps = frame["occurred_at"].dt
+    month = stamps.year.astype(str) + "-" + stamps.month.astype(str).str.zfill(2)
+    for value in sorted(month.unique()):
+        part = target / table / f"month={value}" / "part-00000.parquet"
+        part.parent.mkdir(parents=True)
+        pq.write_table(frame_to_arrow(frame[month == value]), part)
+    return target
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.sort_values(list(frame.columns), kind="stable").reset_index(drop=True)
+
+
+def test_a_folder_of_parts_gives_what_one_file_of_the_same_rows_gives(
+    small_synthetic: Path, tmp_path: Path
+) -> None:
+    from leadscore.features.pipeline import build_training_table
+
+    parted = _split_by_month(small_synthetic, tmp_path / "parted")
+    parted = _split_by_month(parted, tmp_path / "parted-both", "account_events")
+    assert len(list((parted / "events").glob("month=*/*.parquet"))) > 12
+
+    whole, split = load_dataset(small_synthetic, now=NOW), load_dataset(parted, now=NOW)
+    for name in ("events", "account_events"):
+        pd.testing.assert_frame_equal(_sorted(whole.table(name)), _sorted(split.table(name)))
+    assert whole.problems == split.problems
+    assert split.summary()["file"].tolist()[2:4] == ["events/", "account_events/"]
+
+    staged = stage_dataset(parted, interim_dir=tmp_path / "interim", now=NOW)
+    pd.testing.assert_frame_equal(
+        _sorted(pd.read_parquet(staged.paths["events"])), _sorted(whole.events)
+    )
+    tables = [
+        build_training_table(folder, "2025-06-01,2025-09-01", 90, interim_dir=tmp_path / "i")
+        for folder in (small_synthetic, parted)
+    ]
+    pd.testing.assert_frame_equal(tables[0].frame, tables[1].frame)
+
+
+def test_problems_in_a_part_name_the_part_and_its_rows(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = write_tables(tmp_path / "d", {k: v for k, v in TINY.items() if k != "events"})
+    good = {"lead_id": "L1", "occurred_at": "2025-01-10T10:00:00Z", "event_type": "page_view"}
+    good["detail"] = "home"
+    parts = {
+        "month=2025-01/part-0.parquet": [good, good],
+        "month=2025-02/part-0.parquet": [good, {**good, "occurred_at": "soon"}, good],
+        "month=2025-02/part-1.parquet": [{**good, "lead_id": "L9"}] + [good] * 30,
+    }
+    for name, rows in parts.items():
+        (folder / "events" / name).parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(pa.Table.from_pylist(rows), folder / "events" / name)
+    with pytest.raises(DataValidationError) as caught:
+        load_dataset(folder, now=NOW)
+    described = [p.describe() for p in caught.value.problems]
+    assert described == [
+        "error: events/month=2025-02/part-0.parquet, column 'occurred_at': unparseable "
+        "timestamps (1 row); e.g. 'soon'"
+    ]
+    # Fixed, the orphan row is dropped with a warning naming the folder (the whole table).
+    part = folder / "events" / "month=2025-02" / "part-0.parquet"
+    pq.write_table(pa.Table.from_pylist([good] * 3), part)
+    warnings = [p.describe() for p in load_dataset(folder, now=NOW).warnings]
+    assert warnings == [
+        "warning: events/, column 'lead_id': rows reference a lead_id not in leads; dropped "
+        "(1 row); e.g. 'L9'"
+    ]
+
+
+def test_an_id_in_two_parts_of_a_small_table_is_a_duplicate(tmp_path: Path) -> None:
+    folder = write_tables(tmp_path / "d", {k: v for k, v in TINY.items() if k != "leads"})
+    leads = load_dataset(write_tables(tmp_path / "tiny", TINY), now=NOW).leads
+    (folder / "leads").mkdir()
+    leads.iloc[:2].to_parquet(folder / "leads" / "part-0.parquet")
+    leads.iloc[[1, 2]].to_parquet(folder / "leads" / "part-1.parquet")  # L2 again
+    with pytest.raises(DataValidationError) as caught:
+        load_dataset(folder, now=NOW)
+    assert [p.describe() for p in caught.value.problems] == [
+        "error: leads/, column 'lead_id': duplicate ids: the same id is in more than one part "
+        "of the folder (2 rows); e.g. 'L2'"
+    ]
+    leads.iloc[[2]].to_parquet(folder / "leads" / "part-1.parquet")
+    assert load_dataset(folder, now=NOW).leads["lead_id"].tolist() == ["L1", "L2", "L3"]
+
+
+def test_the_fingerprint_covers_every_part_by_path_and_content(tmp_path: Path) -> None:
+    from leadscore.dataset import fingerprint
+
+    folder = _split_by_month(write_tables(tmp_path / "tiny", TINY), tmp_path / "parted")
+    seen = {fingerprint(folder)}
+    part = folder / "events" / "month=2025-01" / "part-00000.parquet"
+    frame = pd.read_parquet(part)
+    frame.iloc[:-1].to_parquet(part)  # an old part corrected
+    seen.add(fingerprint(folder))
+    part.rename(part.with_name("part-00001.parquet"))  # the same content under another name
+    seen.add(fingerprint(folder))
+    assert len(seen) == 3

@@ -280,3 +280,142 @@ def test_any_bytes_give_a_frame_or_a_clear_error(
         for raw in raws:
             assert raw.frame.columns.is_unique
             assert all(isinstance(c, str) and c for c in raw.frame.columns)
+
+
+# --- A table as a folder of Parquet parts (as Spark or an export job writes it) ---------------
+
+
+def _part(folder: Path, name: str, **columns: list) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame = pd.DataFrame(
+        {k: v if len(v) else pd.Series([], dtype="string") for k, v in columns.items()}
+    )
+    frame.to_parquet(path, index=False)
+    return path
+
+
+def test_a_partitioned_folder_is_read_part_by_part_in_path_order(tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    # Written out of order, with the bookkeeping files Spark leaves next to its parts.
+    _part(events, "month=2025-07/event_type=page_view/part-0.parquet", lead_id=["L3"])
+    _part(events, "month=2025-06/event_type=email_open/part-1.parquet", lead_id=["L2"])
+    _part(events, "month=2025-06/event_type=email_open/part-0.parquet", lead_id=["L1", "L9"])
+    (events / "_SUCCESS").write_text("")
+    (events / "month=2025-06" / "event_type=email_open" / ".part-0.parquet.crc").write_text("x")
+    (events / "_temporary" / "0").mkdir(parents=True)
+    (events / "_temporary" / "0" / "part-9.csv").write_text("lead_id\nL0\n")
+
+    raws = list(iter_table_batches(events, partition_columns=["lead_id", "event_type"]))
+
+    assert [raw.name for raw in raws] == [
+        "events/month=2025-06/event_type=email_open/part-0.parquet",
+        "events/month=2025-06/event_type=email_open/part-1.parquet",
+        "events/month=2025-07/event_type=page_view/part-0.parquet",
+    ]
+    # event_type is a contract column: read from the folder name; month is not: ignored.
+    assert [raw.frame.to_dict("list") for raw in raws] == [
+        {"lead_id": ["L1", "L9"], "event_type": ["email_open", "email_open"]},
+        {"lead_id": ["L2"], "event_type": ["email_open"]},
+        {"lead_id": ["L3"], "event_type": ["page_view"]},
+    ]
+    assert [raw.first_row for raw in raws] == [0, 0, 0], "rows are numbered within each part"
+    whole = read_table_file(events, partition_columns=["event_type"])
+    assert whole.name == "events/"
+    assert whole.frame["lead_id"].tolist() == ["L1", "L9", "L2", "L3"]
+
+
+def test_hive_names_are_decoded_and_default_partition_is_missing(tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    _part(events, "detail=Q3%2FPricing%20page/part-0.parquet", lead_id=["L1"])
+    _part(events, "detail=__HIVE_DEFAULT_PARTITION__/part-0.parquet", lead_id=["L2"])
+    frame = read_table_file(events, partition_columns=["detail"]).frame
+    assert frame["detail"].tolist()[0] == "Q3/Pricing page"
+    assert pd.isna(frame["detail"].tolist()[1])
+
+
+def test_batches_of_a_folder_never_span_two_parts(tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    _part(events, "a.parquet", lead_id=[f"L{i}" for i in range(5)])
+    _part(events, "b.parquet", lead_id=[])
+    _part(events, "c.parquet", lead_id=["M1", "M2"])
+    raws = list(iter_table_batches(events, batch_rows=2))
+    # a.parquet in batches of 2 (rows 0, 2, 4), the empty part skipped, then c.parquet.
+    assert [(raw.name, raw.first_row, len(raw.frame)) for raw in raws] == [
+        ("events/a.parquet", 0, 2),
+        ("events/a.parquet", 2, 2),
+        ("events/a.parquet", 4, 1),
+        ("events/c.parquet", 0, 2),
+    ]
+
+
+def test_a_folder_of_empty_parts_still_shows_its_columns(tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    _part(events, "a.parquet", lead_id=[])
+    _part(events, "b.parquet", lead_id=[])
+    raws = list(iter_table_batches(events))
+    assert len(raws) == 1 and list(raws[0].frame.columns) == ["lead_id"]
+
+
+def test_a_table_given_as_folder_and_file_is_ambiguous(tmp_path: Path) -> None:
+    _part(tmp_path / "events", "part-0.parquet", lead_id=["L1"])
+    assert find_table_file(tmp_path, "events") == tmp_path / "events"
+    (tmp_path / "events.csv").write_text("lead_id\nL1\n")
+    with pytest.raises(LeadscoreError, match=r"'events' is given twice \(events/, events\.csv\)"):
+        find_table_file(tmp_path, "events")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (
+            lambda f: f.mkdir(),
+            r"events: the table folder holds no Parquet file",
+        ),
+        (
+            lambda f: (_part(f, "month=1/a.parquet", lead_id=["L1"]), (f / "b.csv").write_text("")),
+            r"events: the table folder holds files that are not Parquet \(events/b\.csv\)",
+        ),
+        (
+            lambda f: (
+                _part(f, "a.parquet", lead_id=["L1"]),
+                _part(f, "b.parquet", lead_id=["L2"], detail=["x"]),
+            ),
+            r"events: the parts of the table do not share one schema: events/b\.parquet has the "
+            r"column\(s\) detail, which events/a\.parquet lacks",
+        ),
+        (
+            lambda f: (
+                _part(f, "a.parquet", lead_id=["L1"], occurred_at=["2025-01-01"]),
+                _part(f, "b.parquet", lead_id=["L2"], occurred_at=pd.to_datetime(["2025-01-02"])),
+            ),
+            r"the column 'occurred_at' holds text values in events/a\.parquet but timestamp "
+            r"values in events/b\.parquet",
+        ),
+        (
+            lambda f: _part(f, "event_type=page_view/a.parquet", event_type=["email_open"]),
+            r"events/event_type=page_view/a\.parquet: the column 'event_type' is both in the file "
+            r"and in its folder name",
+        ),
+        (
+            lambda f: (f.mkdir(), (f / "a.parquet").write_bytes(b"PAR1 broken")),
+            r"events/a\.parquet: not a readable Parquet file",
+        ),
+    ],
+    ids=["no-parquet", "csv-inside", "missing-column", "type-clash", "column-twice", "broken-part"],
+)
+def test_a_folder_that_is_not_one_table_is_a_clear_error(tmp_path: Path, make, message) -> None:
+    events = tmp_path / "events"
+    make(events)
+    with pytest.raises(LeadscoreError, match=message):
+        list(iter_table_batches(events, partition_columns=["event_type", "occurred_at"]))
+
+
+def test_parts_differing_only_in_how_numbers_are_stored_are_one_table(tmp_path: Path) -> None:
+    # One writer stores whole numbers as int64, another (with a missing value) as double; a
+    # column of only missing values has no type: validation parses them all alike.
+    folder = tmp_path / "accounts"
+    _part(folder, "a.parquet", account_id=["A1"], employees=[12], industry=[None])
+    _part(folder, "b.parquet", account_id=["A2"], employees=[None], industry=["software"])
+    frame = read_table_file(folder).frame
+    assert frame["account_id"].tolist() == ["A1", "A2"]

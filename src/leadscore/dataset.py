@@ -2,15 +2,18 @@
 
 A dataset is a folder with one file per table of :mod:`leadscore.contract`, named after it
 (``leads.parquet`` or ``leads.csv``, ``accounts.*``, ``events.*``, ``account_events.*``,
-``outcomes.*``). Both entry points validate every table with
+``outcomes.*``), or a folder of Parquet parts named after it (``events/``, also hive-partitioned:
+see :func:`leadscore.readers.table_parts`). Both entry points validate every table with
 :func:`leadscore.validation.validate_table`, run the cross-table checks and either succeed or
 raise one :class:`~leadscore.errors.DataValidationError` listing every problem:
 
 - :func:`load_dataset` returns the five tables in memory (:class:`Dataset`);
 - :func:`stage_dataset` streams the large tables (events, account events) in batches into
   validated Parquet files under ``data/interim`` for DuckDB to aggregate out of core, so memory
-  stays bounded whatever the number of events. Staging is cached by the inputs' content hash;
-  the cache is bounded (:func:`prune_staged`) and can be cleared (:func:`clear_staged`).
+  stays bounded whatever the number of events. Staging is cached by the inputs' content hash,
+  and each part of a large table by its own (:mod:`leadscore.staged_parts`), so a nightly run
+  that adds a part validates only that part and the small tables; the caches are bounded
+  (:func:`prune_staged`) and can be cleared (:func:`clear_staged`).
 
 Examples
 --------
@@ -41,7 +44,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from leadscore import config
+from leadscore import config, staged_parts
 from leadscore.contract import TABLES, Table
 from leadscore.errors import DataValidationError, LeadscoreError
 from leadscore.io import (
@@ -50,9 +53,15 @@ from leadscore.io import (
     remove_stale_temps,
     temp_name,
     temp_target,
-    update_hash,
 )
-from leadscore.readers import find_table_file, iter_table_batches
+from leadscore.readers import (
+    TablePart,
+    find_table_file,
+    iter_table_batches,
+    table_label,
+    table_parts,
+)
+from leadscore.staged_parts import StagedPart
 from leadscore.validation import (
     DATE_ORDER_TOLERANCE,
     DEFAULT_MAX_ORPHAN_SHARE,
@@ -73,11 +82,16 @@ SMALL_TABLES = ("leads", "accounts", "outcomes")
 LARGE_TABLES = {"events": ("lead_id", "leads"), "account_events": ("account_id", "accounts")}
 # 2: e-mail addresses are staged as their domain only.
 # 3: the manifest records this version; only copies that do are the cache's (see _staged_manifest).
-_STAGING_VERSION = 3
+# 4: large tables are folders of validated parts (links into the per-part cache), orphans kept.
+_STAGING_VERSION = 4
 # A staged copy's folder: the source folder's name, "-" and the fingerprint's first 12 digits.
 _STAGED_NAME = re.compile(r"^(?!\.).+-(?P<key>[0-9a-f]{12})$")
+# A part of a large table in a staged copy.
+_STAGED_PART_NAME = re.compile(r"^part-\d{5}\.parquet$")
 #: Keys of a staged copy's manifest.json; the staging version is written too.
-_MANIFEST_KEYS = frozenset({"staging_version", "fingerprint", "source", "data_end", "problems"})
+_MANIFEST_KEYS = frozenset(
+    {"staging_version", "fingerprint", "source", "data_end", "first_event", "parts", "problems"}
+)
 #: Staged copies kept in the interim folder at most (the least recently used go first).
 MAX_STAGED_COPIES = 4
 #: A staged copy used this recently is never removed: another run may still be reading it.
@@ -116,7 +130,9 @@ class Dataset:
             rows.append(
                 {
                     "table": name,
-                    "file": self.files[name].name if name in self.files else "(not provided)",
+                    "file": table_label(self.files[name])
+                    if name in self.files
+                    else "(not provided)",
                     "rows": len(frame),
                     "first": stamps.min() if len(stamps) else pd.NaT,
                     "last": stamps.max() if len(stamps) else pd.NaT,
@@ -149,11 +165,18 @@ class StagedDataset:
     leads: pd.DataFrame
     accounts: pd.DataFrame
     outcomes: pd.DataFrame
-    #: Validated Parquet file of each of the five tables (empty files for absent tables).
+    #: Validated Parquet file of each small table, and folder of Parquet parts of each large
+    #: table (one empty file for a table that was not given). The large tables keep rows whose
+    #: lead or account is unknown: join them to ``leads`` or ``accounts``.
     paths: dict[str, Path]
     #: Latest timestamp in the data (events, conversions, lead creation).
     data_end: pd.Timestamp
     problems: list[Problem] = field(default_factory=list)
+    #: Earliest event of a known lead (``NaT`` without events).
+    first_event: pd.Timestamp = pd.NaT
+    #: The parts of each large table, in order (the files of ``paths[name]``), with their
+    #: content keys and day ranges: what caches of things computed per part are keyed by.
+    parts: dict[str, list[StagedPart]] = field(default_factory=dict)
 
 
 def _check_leads(leads: pd.DataFrame, file: str) -> tuple[pd.DataFrame, list[Problem]]:
@@ -230,20 +253,13 @@ def _check_lead_accounts(leads: pd.DataFrame, accounts: pd.DataFrame, file: str)
     ]
 
 
-Sink = Callable[[str, pd.DataFrame], None]
+#: Validates a large table, given its name, its file or folder and the ids of its parent
+#: table (``None`` when the parent has errors: no orphan check); returns the problems.
+LargeTableCheck = Callable[[str, Path, "pd.Series | None"], list[Problem]]
 
 
-def _validate(
-    data_dir: Path,
-    now: pd.Timestamp | None,
-    max_orphan_share: float,
-    strict: bool,
-    sink: Sink,
-) -> tuple[dict[str, pd.DataFrame], dict[str, Path], list[Problem]]:
-    """Validate every table; large tables are passed to ``sink`` batch by batch.
-
-    Returns the small tables, the input file of each table found, and the problems.
-    """
+def _find_tables(data_dir: Path) -> tuple[dict[str, Path], list[Problem]]:
+    """The file or folder of each table found, and an error for each required one missing."""
     if not data_dir.is_dir():
         raise LeadscoreError(f"{data_dir}: no such data folder.")
     files: dict[str, Path] = {}
@@ -253,18 +269,35 @@ def _validate(
         if path is not None:
             files[name] = path
         elif spec.required:
-            message = f"required table is missing: add {name}.csv or {name}.parquet"
+            message = (
+                f"required table is missing: add {name}.csv, {name}.parquet or a folder "
+                f"{name}/ of Parquet files"
+            )
             problems.append(Problem("error", name, f"{data_dir}/{name}.*", None, message))
+    return files, problems
+
+
+def _validate(
+    files: dict[str, Path],
+    missing: list[Problem],
+    now: pd.Timestamp | None,
+    max_orphan_share: float,
+    strict: bool,
+    check_large: LargeTableCheck,
+) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
+    """Validate every table of ``files``; the large ones with ``check_large``.
+
+    Returns the small tables and the problems (``missing``: those of :func:`_find_tables`).
+    """
+    problems = list(missing)
 
     def file_of(name: str) -> str:
-        return files[name].name if name in files else f"{name}.*"
+        return table_label(files[name]) if name in files else f"{name}.*"
 
     small: dict[str, pd.DataFrame] = {}
     for name in SMALL_TABLES:
         if name in files:
-            small[name], found = validate_table(
-                next(iter_table_batches(files[name])), TABLES[name], now
-            )
+            small[name], found = _validate_small(files[name], TABLES[name], now)
             problems += found
         else:
             small[name] = empty_frame(TABLES[name])
@@ -283,16 +316,7 @@ def _validate(
             message = f"{name.replace('_', ' ')} were given without an {parent} table"
             problems.append(Problem("error", name, file_of(name), key, message))
             continue
-        problems += _validate_large(
-            files[name],
-            TABLES[name],
-            now,
-            key,
-            known_ids[parent] if parents_ok else None,
-            parent,
-            max_orphan_share,
-            lambda frame, n=name: sink(n, frame),
-        )
+        problems += check_large(name, files[name], known_ids[parent] if parents_ok else None)
 
     if parents_ok and "outcomes" in files:
         outcomes = small["outcomes"]
@@ -317,7 +341,43 @@ def _validate(
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         raise DataValidationError(errors)
-    return small, files, problems
+    return small, problems
+
+
+def _validate_small(
+    path: Path, spec: Table, now: pd.Timestamp | None
+) -> tuple[pd.DataFrame, list[Problem]]:
+    """Validate a small table in memory; the parts of a table folder one by one.
+
+    Each part's problems name the part; an id given in two parts is an error naming the folder.
+    """
+    frames, problems = [], []
+    for raw in iter_table_batches(path, None, spec.column_names):
+        frame, found = validate_table(raw, spec, now)
+        frames.append(frame)
+        problems += found
+    if len(frames) == 1:
+        return frames[0], problems
+    key = spec.primary_key
+    within = [f[key].duplicated(keep=False) for f in frames] if key else []
+    frame = pd.concat(frames, ignore_index=True)
+    if key and not any(p.severity == "error" for p in problems):
+        ids = frame[key]
+        across = ids.duplicated(keep=False) & ids.notna() & ~pd.concat(within, ignore_index=True)
+        if across.any():
+            message = "duplicate ids: the same id is in more than one part of the folder"
+            problems.append(
+                Problem(
+                    "error",
+                    spec.name,
+                    table_label(path),
+                    key,
+                    message,
+                    int(across.sum()),
+                    example_values(ids[across]),
+                )
+            )
+    return frame, problems
 
 
 def _validate_large(
@@ -334,7 +394,7 @@ def _validate_large(
     problems: list[Problem] = []
     n_rows = n_orphans = 0
     orphan_examples: tuple[str, ...] = ()
-    for raw in iter_table_batches(path, BATCH_ROWS):
+    for raw in iter_table_batches(path, BATCH_ROWS, spec.column_names):
         frame, found = validate_table(raw, spec, now)
         problems += found
         n_rows += len(frame)
@@ -347,7 +407,7 @@ def _validate_large(
             frame = frame[~orphan].reset_index(drop=True)
         write(frame)
     found = orphan_problem(
-        spec, path.name, key, parent, n_orphans, n_rows, orphan_examples, max_orphan_share
+        spec, table_label(path), key, parent, n_orphans, n_rows, orphan_examples, max_orphan_share
     )
     return merge_problems(problems + ([found] if found else []))
 
@@ -386,9 +446,16 @@ def load_dataset(
         Listing every error found, when any table breaks the contract.
     """
     batches: dict[str, list[pd.DataFrame]] = {name: [] for name in LARGE_TABLES}
-    small, files, problems = _validate(
-        Path(data_dir), now, max_orphan_share, strict, lambda n, f: batches[n].append(f)
-    )
+
+    def check_large(name: str, path: Path, known: pd.Series | None) -> list[Problem]:
+        key, parent = LARGE_TABLES[name]
+        spec = TABLES[name]
+        return _validate_large(
+            path, spec, now, key, known, parent, max_orphan_share, batches[name].append
+        )
+
+    files, missing = _find_tables(Path(data_dir))
+    small, problems = _validate(files, missing, now, max_orphan_share, strict, check_large)
     large = {
         name: pd.concat(frames, ignore_index=True) if frames else empty_frame(TABLES[name])
         for name, frames in batches.items()
@@ -397,38 +464,29 @@ def load_dataset(
 
 
 def fingerprint(data_dir: str | Path, **options: object) -> str:
-    """Content hash of a dataset's table files (and of the options that change validation)."""
+    """Content hash of a dataset's table files (and of the options that change validation).
+
+    A table folder's every part counts, by its path in the folder and its content.
+    """
+    inputs = _table_parts(_find_tables(Path(data_dir))[0])
+    hashes = staged_parts.content_hashes(p.path for parts in inputs.values() for p in parts)
+    return _fingerprint(inputs, hashes, options)
+
+
+def _table_parts(files: dict[str, Path]) -> dict[str, list[TablePart]]:
+    """The parts of each table found (one for a table given as a file)."""
+    return {name: table_parts(path, TABLES[name].column_names) for name, path in files.items()}
+
+
+def _fingerprint(
+    inputs: dict[str, list[TablePart]], hashes: dict[Path, str], options: dict[str, object]
+) -> str:
     digest = hashlib.blake2b(digest_size=16)
     digest.update(json.dumps([_STAGING_VERSION, options], sort_keys=True, default=str).encode())
     for name in TABLES:
-        path = find_table_file(Path(data_dir), name)
-        if path is None:
-            continue
-        digest.update(path.name.encode())
-        update_hash(digest, path)
+        for part in inputs.get(name, []):
+            digest.update(json.dumps([part.name, hashes[part.path]]).encode())
     return digest.hexdigest()
-
-
-class _ParquetSink:
-    """Write validated batches of each large table to one Parquet file per table."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.writers: dict[str, pq.ParquetWriter] = {}
-        self.latest: dict[str, pd.Timestamp] = {}
-
-    def __call__(self, name: str, frame: pd.DataFrame) -> None:
-        table = frame_to_arrow(frame)
-        if name not in self.writers:
-            self.writers[name] = pq.ParquetWriter(self.folder / f"{name}.parquet", table.schema)
-        self.writers[name].write_table(table)
-        stamp = frame["occurred_at"].max() if len(frame) else pd.NaT
-        if pd.notna(stamp):
-            self.latest[name] = max(self.latest.get(name, stamp), stamp)
-
-    def close(self) -> None:
-        for writer in self.writers.values():
-            writer.close()
 
 
 def stage_dataset(
@@ -442,8 +500,15 @@ def stage_dataset(
     """Validate ``data_dir`` into Parquet files that DuckDB can aggregate out of core.
 
     The result lives in ``interim_dir/<folder name>-<fingerprint>/`` and is reused while the
-    input files are unchanged. Validation is the same as :func:`load_dataset`'s; only the large
-    tables are streamed in batches instead of being held in memory.
+    input files are unchanged. Validation is the same as :func:`load_dataset`'s, with the same
+    problems; only the large tables are streamed in batches instead of being held in memory.
+
+    Each part of a large table (a table's only file, or each Parquet part of a table folder) is
+    validated once and cached by its content (:mod:`leadscore.staged_parts`): a nightly run on
+    yesterday's parts plus a new one validates the new part and the small tables only. The
+    staged large tables keep the rows whose lead or account is unknown (which rows those are
+    changes with the leads): everything that reads them joins them to the staged leads or
+    accounts, and the orphan warning (or error) is the one :func:`load_dataset` gives.
 
     Only what the features need is staged: e-mail addresses are reduced to their domain
     (``@example.com``), which is all :func:`leadscore.features.explicit.email_domain_type` reads.
@@ -452,7 +517,8 @@ def stage_dataset(
     same new data at once all succeed (the first rename wins; the others use its copy). The cache
     is bounded: after staging, older copies of the same source folder are removed, and at most
     :data:`MAX_STAGED_COPIES` copies are kept, the least recently used removed first; a copy used
-    within :data:`IN_USE_SECONDS` is never removed. :func:`clear_staged` removes them all.
+    within :data:`IN_USE_SECONDS` is never removed; cached parts no copy uses go with them.
+    :func:`clear_staged` removes them all.
 
     Raises
     ------
@@ -464,62 +530,107 @@ def stage_dataset(
     """
     data_dir = Path(data_dir)
     interim_dir = Path(interim_dir) if interim_dir is not None else config.INTERIM_DATA_DIR
-    key = fingerprint(data_dir, max_orphan_share=max_orphan_share, strict=strict)
+    files, missing = _find_tables(data_dir)
+    inputs = _table_parts(files)
+    hashes = staged_parts.content_hashes(
+        (p.path for parts in inputs.values() for p in parts), interim_dir
+    )
+    options = {"max_orphan_share": max_orphan_share, "strict": strict}
+    key = _fingerprint(inputs, hashes, options)
     folder = interim_dir / f"{data_dir.resolve().name}-{key[:12]}"
     if _staged_manifest(folder) is not None:
         with contextlib.suppress(FileNotFoundError):  # else pruned meanwhile: stage anew
             return _use_staged(folder)
 
-    if not data_dir.is_dir():
-        raise LeadscoreError(f"{data_dir}: no such data folder.")
+    large: dict[str, list[StagedPart]] = {}
+    usage: dict[str, staged_parts.KeyUsage] = {}
+
+    def check_large(name: str, path: Path, known: pd.Series | None) -> list[Problem]:
+        key_column, parent = LARGE_TABLES[name]
+        spec = TABLES[name]
+        parts = inputs[name]
+        large[name] = [
+            staged_parts.stage_part(
+                part, spec, key_column, hashes[part.path], now, interim_dir, BATCH_ROWS
+            )
+            for part in [p for p in parts if p.rows != 0] or parts[:1]
+        ]
+        problems = [problem for part in large[name] for problem in part.problems]
+        if known is not None:
+            usage[name] = found = staged_parts.key_usage(large[name], known, interim_dir)
+            orphans = orphan_problem(
+                spec,
+                table_label(path),
+                key_column,
+                parent,
+                found.orphans,
+                found.rows,
+                found.examples,
+                max_orphan_share,
+            )
+            problems += [orphans] if orphans else []
+        return merge_problems(problems)
+
+    staging = None
     try:
+        small, problems = _validate(files, missing, now, max_orphan_share, strict, check_large)
         interim_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(interim_dir, folder.name)
         staging = interim_dir / temp_name(folder.name)
         staging.mkdir()
-    except OSError as exc:
-        raise LeadscoreError(_staging_error(exc, interim_dir)) from None
-    sink = _ParquetSink(staging)
-    try:
-        small, _files, problems = _validate(data_dir, now, max_orphan_share, strict, sink)
-        sink.close()
         small["leads"] = small["leads"].assign(email=email_domains(small["leads"]["email"]))
         for name, frame in small.items():
             pq.write_table(frame_to_arrow(frame), staging / f"{name}.parquet")
         for name in LARGE_TABLES:
-            if name not in sink.writers:
-                pq.write_table(
-                    frame_to_arrow(empty_frame(TABLES[name])),
-                    staging / f"{name}.parquet",
-                )
+            _link_parts(large.get(name, []), staging / name, TABLES[name])
         stamps = [
-            *sink.latest.values(),
+            *(u.last_at for u in usage.values()),
             small["outcomes"]["converted_at"].max(),
             small["leads"]["created_at"].max(),
         ]
         data_end = max(s for s in stamps if pd.notna(s))
+        first_event = usage["events"].first_at if "events" in usage else pd.NaT
         manifest_data = {
             "staging_version": _STAGING_VERSION,
             "fingerprint": key,
             "source": str(data_dir.resolve()),
             "data_end": data_end.isoformat(),
+            "first_event": None if pd.isna(first_event) else first_event.isoformat(),
+            "parts": {name: [part.describe() for part in parts] for name, parts in large.items()},
             "problems": [vars(p) for p in problems],
         }
         (staging / "manifest.json").write_text(json.dumps(manifest_data, indent=2))
         _move_into_place(staging, folder)
     except OSError as exc:
-        sink.close()
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         if exc.filename is not None and interim_dir.resolve() not in Path(exc.filename).parents:
             raise  # not a failure to write the staged copy
         raise LeadscoreError(_staging_error(exc, interim_dir)) from None
     except BaseException:
-        sink.close()
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
     staged = _use_staged(folder)
     prune_staged(interim_dir, keep=folder)
     return staged
+
+
+def _link_parts(parts: list[StagedPart], folder: Path, spec: Table) -> None:
+    """The staged copy's folder of a large table: a link to each part's validated rows.
+
+    Hard links cost nothing and keep a part readable by the copy even when the per-part cache
+    drops it; where the file system has none, the file is copied.
+    """
+    folder.mkdir()
+    if not parts:
+        pq.write_table(frame_to_arrow(empty_frame(spec)), folder / "part-00000.parquet")
+    for number, part in enumerate(parts):
+        target = folder / f"part-{number:05d}.parquet"
+        try:
+            os.link(part.file, target)
+        except OSError:
+            shutil.copyfile(part.file, target)
 
 
 def email_domains(emails: pd.Series) -> pd.Series:
@@ -576,7 +687,7 @@ def staged_copies(interim_dir: str | Path | None = None) -> pd.DataFrame:
         if content is None:
             continue
         try:
-            size = sum(f.stat().st_size for f in folder.iterdir())
+            size = sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
             used = folder.stat().st_mtime
         except OSError:
             continue  # removed meanwhile
@@ -597,8 +708,10 @@ def prune_staged(interim_dir: str | Path | None = None, keep: Path | None = None
 
     Keeps the most recently used copy of each source folder and at most
     :data:`MAX_STAGED_COPIES` copies in all; ``keep`` and any copy used within
-    :data:`IN_USE_SECONDS` always stay.
+    :data:`IN_USE_SECONDS` always stay. Cached parts (:mod:`leadscore.staged_parts`) that no
+    remaining copy uses go too, once unused for :data:`IN_USE_SECONDS`.
     """
+    interim_dir = Path(interim_dir) if interim_dir is not None else config.INTERIM_DATA_DIR
     copies = staged_copies(interim_dir)
     in_use = copies["last_used"] >= pd.Timestamp.now(tz="UTC") - pd.Timedelta(
         seconds=IN_USE_SECONDS
@@ -608,17 +721,27 @@ def prune_staged(interim_dir: str | Path | None = None, keep: Path | None = None
     spare = (~newest_of_source | beyond_cap) & ~in_use
     if keep is not None:
         spare &= copies["folder"].map(Path.resolve) != Path(keep).resolve()
-    return [folder for folder in copies.loc[spare, "folder"] if _remove_staged(folder)]
+    removed = [folder for folder in copies.loc[spare, "folder"] if _remove_staged(folder)]
+    used = {
+        part["key"]
+        for folder in copies.loc[~spare, "folder"]
+        for parts in (_staged_manifest(folder) or {"parts": {}})["parts"].values()
+        for part in parts
+    }
+    staged_parts.prune_parts(interim_dir, used, IN_USE_SECONDS)
+    return removed
 
 
 def clear_staged(interim_dir: str | Path | None = None) -> list[Path]:
-    """Remove every staged copy and the staging leftovers of killed runs; returns what went.
+    """Remove every staged copy, the staging leftovers of killed runs and the per-part cache
+    (with what was computed from the parts); returns the staged copies and leftovers removed.
 
     Temporary folders of runs still staging are left alone, and so is anything in the folder
     that :func:`stage_dataset` did not write.
     """
     interim_dir = Path(interim_dir) if interim_dir is not None else config.INTERIM_DATA_DIR
     removed = [f for f in staged_copies(interim_dir)["folder"] if _remove_staged(f)]
+    staged_parts.clear_parts(interim_dir)
     for folder in removed:
         removed += remove_stale_temps(interim_dir, folder.name)
     if interim_dir.is_dir():
@@ -632,8 +755,9 @@ def _staged_manifest(folder: Path) -> dict | None:
     """The manifest of a staged copy written by :func:`stage_dataset`; None for anything else.
 
     A staged copy is a real folder (not a link) named ``<source folder>-<12 hex digits>``
-    holding nothing but ``manifest.json`` and Parquet files named after contract tables; its
-    manifest has exactly the keys :func:`stage_dataset` writes, this staging version, and a
+    holding nothing but ``manifest.json``, Parquet files named after the small contract tables
+    and folders named after the large ones that hold nothing but ``part-NNNNN.parquet`` files;
+    its manifest has exactly the keys :func:`stage_dataset` writes, this staging version, and a
     fingerprint that the folder name starts with. The cache lists, reuses and removes only
     such folders, so a folder of the user's that merely holds a ``manifest.json`` is never
     touched.
@@ -641,11 +765,20 @@ def _staged_manifest(folder: Path) -> dict | None:
     match = _STAGED_NAME.match(folder.name)
     if match is None or folder.is_symlink() or not folder.is_dir():
         return None
-    allowed = {"manifest.json", *(f"{name}.parquet" for name in TABLES)}
+    files = {"manifest.json", *(f"{name}.parquet" for name in SMALL_TABLES)}
     try:
-        entries = list(folder.iterdir())
-        if any(e.name not in allowed or e.is_symlink() or not e.is_file() for e in entries):
-            return None
+        for entry in folder.iterdir():
+            if entry.is_symlink():
+                return None
+            if entry.name in LARGE_TABLES and entry.is_dir():
+                parts = list(entry.iterdir())
+                if any(
+                    not _STAGED_PART_NAME.match(p.name) or p.is_symlink() or not p.is_file()
+                    for p in parts
+                ):
+                    return None
+            elif entry.name not in files or not entry.is_file():
+                return None
         content = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None  # removed meanwhile, or no manifest of ours
@@ -659,6 +792,8 @@ def _staged_manifest(folder: Path) -> dict | None:
         or not fingerprint.startswith(match["key"])
         or not isinstance(source, str)
         or not isinstance(content["data_end"], str)
+        or not isinstance(content["first_event"], str | None)
+        or not isinstance(content["parts"], dict)
         or not isinstance(content["problems"], list)
     ):
         return None
@@ -677,14 +812,27 @@ def _remove_staged(folder: Path) -> bool:
 
 def _read_staged(folder: Path) -> StagedDataset:
     manifest = json.loads((folder / "manifest.json").read_text())
-    paths = {name: folder / f"{name}.parquet" for name in TABLES}
+    paths = {name: folder / f"{name}.parquet" for name in SMALL_TABLES}
+    paths |= {name: folder / name for name in LARGE_TABLES}
     small = {name: pd.read_parquet(paths[name]) for name in SMALL_TABLES}
     problems = [Problem(**{**p, "examples": tuple(p["examples"])}) for p in manifest["problems"]]
+    parts = {
+        name: [
+            staged_parts.from_description(
+                name, part, paths[name] / f"part-{number:05d}.parquet", folder.parent
+            )
+            for number, part in enumerate(described)
+        ]
+        for name, described in manifest["parts"].items()
+    }
+    first_event = manifest["first_event"]
     return StagedDataset(
         folder=folder,
         fingerprint=manifest["fingerprint"],
         paths=paths,
         data_end=pd.Timestamp(manifest["data_end"]),
         problems=problems,
+        first_event=pd.NaT if first_event is None else pd.Timestamp(first_event),
+        parts=parts,
         **small,
     )

@@ -6,6 +6,12 @@ encoded in Windows-1252 (wherever its first accented letter lies), UTF-16 or UTF
 column is read as text so that :mod:`leadscore.validation` can report exactly which values do
 not parse.
 
+A table may also be a folder of Parquet files (``events/``), as Spark, Databricks or an export
+job writes them, also partitioned hive-style (``events/month=2025-06/part-0.parquet``): its parts
+are read in the order of their paths, a partition column is read as a column when the contract
+has it (``event_type=page_view``) and ignored otherwise, and every part must have the same
+columns and types (:func:`table_parts`).
+
 Files that cannot be read fail with a :class:`~leadscore.errors.LeadscoreError` naming the file
 and the line, never quoting a row: rows of CRM exports hold personal data.
 """
@@ -16,9 +22,10 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote
 
 import pandas as pd
 import pyarrow as pa
@@ -45,6 +52,13 @@ class RawTable:
     encoding: str | None = None
     #: Position of the frame's first row in the file (0 unless read in batches).
     first_row: int = 0
+    #: The file as messages name it: its name, or its path in a table folder
+    #: (``events/month=2025-06/part-0.parquet``); default ``path.name``.
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            self.name = self.path.name
 
 
 def normalise_column_name(name: str) -> str:
@@ -68,21 +82,194 @@ def normalise_column_name(name: str) -> str:
 
 
 def find_table_file(data_dir: Path, table: str) -> Path | None:
-    """Return the file holding ``table`` in ``data_dir`` (``leads.parquet``, ``leads.csv`` ...).
+    """Return the file or folder holding ``table`` in ``data_dir`` (``leads.parquet``,
+    ``leads.csv``, a folder ``events/`` of Parquet parts ...).
 
     Raises
     ------
     LeadscoreError
-        If the table is present in more than one format, which would be ambiguous.
+        If the table is present more than once (in two formats, or as a folder and a file),
+        which would be ambiguous.
     """
     found = [data_dir / f"{table}{suffix}" for suffix in FILE_SUFFIXES]
     found = [p for p in found if p.is_file()]
+    folder = data_dir / table
+    if folder.is_dir():
+        found.insert(0, folder)
     if len(found) > 1:
-        names = ", ".join(p.name for p in found)
+        names = ", ".join(table_label(p) for p in found)
         raise LeadscoreError(
             f"{data_dir}: table '{table}' is given twice ({names}); keep only one of them."
         )
     return found[0] if found else None
+
+
+def table_label(path: Path) -> str:
+    """A table's file or folder as messages name it: ``events.csv``, or ``events/`` for a folder.
+
+    >>> table_label(Path("data/events.csv")), table_label(Path("."))
+    ('events.csv', './')
+    """
+    return f"{path.name or path}/" if path.is_dir() else path.name
+
+
+@dataclass(frozen=True)
+class TablePart:
+    """One file of a table: the table's only file, or one Parquet part of a table folder."""
+
+    path: Path
+    #: The part as messages name it: the file's name, or its path from the data folder
+    #: (``events/month=2025-06/part-0.parquet``). Parts are read in the order of these names.
+    name: str
+    #: Rows, from the Parquet footer (``None`` for a CSV file, whose rows are unknown unread).
+    rows: int | None = None
+    #: Contract columns given by the part's folder names (``event_type=page_view``), as text;
+    #: ``None`` for Hive's missing value (``__HIVE_DEFAULT_PARTITION__``).
+    partition: tuple[tuple[str, str | None], ...] = ()
+
+
+#: Hive's folder name for a missing partition value.
+_HIVE_NULL = "__HIVE_DEFAULT_PARTITION__"
+
+
+def table_parts(path: Path, partition_columns: Collection[str] = ()) -> list[TablePart]:
+    """The files of a table, in reading order: ``path`` itself, or the Parquet parts of a folder.
+
+    A folder is searched recursively; files and folders whose names start with ``_`` or ``.``
+    are bookkeeping of the writer (``_SUCCESS``, ``.part-0.parquet.crc``, ``_temporary/``) and
+    skipped. Parts are read in the order of their paths. Hive-style folder names
+    (``month=2025-06``) give a column to every part below them: one named in
+    ``partition_columns`` is read as that column (as text, like a CSV cell), others are
+    ignored.
+
+    Parameters
+    ----------
+    path : Path
+        A table file, or a folder of Parquet parts.
+    partition_columns : collection of str
+        The columns a partition folder may give (the table's contract columns).
+
+    Raises
+    ------
+    LeadscoreError
+        Naming the folder when it holds no Parquet file or a file that is not Parquet (a CSV
+        file), and naming the parts when a part cannot be read, when parts differ in their
+        columns or types, or when a column is both in a part and in its folder name.
+    """
+    if not path.is_dir():
+        return [TablePart(path, path.name)]
+    label = table_label(path)
+    files = sorted(
+        (f.relative_to(path).as_posix(), f)
+        for f in path.rglob("*")
+        if not any(n.startswith(("_", ".")) for n in f.relative_to(path).parts) and f.is_file()
+    )
+    strangers = [name for name, f in files if f.suffix.lower() != ".parquet"]
+    if strangers:
+        shown = ", ".join(f"{label}{n}" for n in strangers[:3])
+        more = f" and {len(strangers) - 3:,} more" if len(strangers) > 3 else ""
+        raise LeadscoreError(
+            f"{path}: the table folder holds files that are not Parquet ({shown}{more}); a "
+            f"table folder holds only .parquet parts: convert them to Parquet, or give the "
+            f"table as one file ({path.name}.csv) instead of a folder."
+        )
+    if not files:
+        raise LeadscoreError(
+            f"{path}: the table folder holds no Parquet file (*.parquet); add the table's "
+            "parts, or remove the empty folder."
+        )
+    wanted = set(partition_columns)
+    parts = []
+    for name, file in files:
+        given: dict[str, str | None] = {}
+        for folder in Path(name).parts[:-1]:
+            key, equals, value = folder.partition("=")
+            column = normalise_column_name(unquote(key))
+            if not equals or column not in wanted:
+                continue
+            if column in given:
+                raise LeadscoreError(
+                    f"{label}{name}: the column '{column}' is given by two of its folders; "
+                    "give each partition column once."
+                )
+            given[column] = None if value == _HIVE_NULL else unquote(value)
+        parts.append(TablePart(file, f"{label}{name}", None, tuple(given.items())))
+    return _with_one_schema(path, parts)
+
+
+def _type_family(dtype: pa.DataType) -> str:
+    """What a column holds, as far as validation cares: ``text``, ``number``, ``timestamp``...
+
+    Integer and floating-point columns are both numbers, dictionary-encoded text is text: parts
+    written by different tools differ in such details, and validation parses them alike.
+    """
+    if pa.types.is_dictionary(dtype):
+        dtype = dtype.value_type
+    checks = (
+        ("null", pa.types.is_null),
+        ("text", lambda t: pa.types.is_string(t) or pa.types.is_large_string(t)),
+        ("number", lambda t: pa.types.is_integer(t) or pa.types.is_floating(t)),
+        ("number", pa.types.is_decimal),
+        ("yes/no", pa.types.is_boolean),
+        ("timestamp", pa.types.is_timestamp),
+        ("date", pa.types.is_date),
+    )
+    return next((family for family, check in checks if check(dtype)), str(dtype))
+
+
+def _part_schema(part: TablePart) -> tuple[int, dict[str, str]]:
+    """Rows and column families of a Parquet part (from its footer), partition columns added."""
+    if part.path.stat().st_size == 0:
+        raise LeadscoreError(f"{part.path}: the file is empty.")
+    try:
+        metadata = pq.read_metadata(part.path)
+        schema = metadata.schema.to_arrow_schema()
+    except (pa.ArrowException, OSError) as exc:
+        reason = excerpt(str(exc).split(". ")[0], 120)[1:-1]
+        raise LeadscoreError(f"{part.path}: not a readable Parquet file ({reason}).") from None
+    columns = {normalise_column_name(f.name): _type_family(f.type) for f in schema}
+    for column, _value in part.partition:
+        if column in columns:
+            raise LeadscoreError(
+                f"{part.name}: the column '{column}' is both in the file and in its folder name; "
+                "keep one of them."
+            )
+        columns[column] = "text"
+    return metadata.num_rows, columns
+
+
+def _with_one_schema(folder: Path, parts: list[TablePart]) -> list[TablePart]:
+    """The parts with their rows, once every part is known to have the first one's columns."""
+    counted = []
+    first: dict[str, str] = {}
+    for part in parts:
+        rows, columns = _part_schema(part)
+        if counted and (difference := _schema_difference(parts[0], first, part, columns)):
+            raise LeadscoreError(
+                f"{folder}: the parts of the table do not share one schema: {difference}. "
+                "Every part of a table folder needs the same columns and types: is one of them "
+                "from another export?"
+            )
+        first = first or columns
+        counted.append(TablePart(part.path, part.name, rows, part.partition))
+    return counted
+
+
+def _schema_difference(
+    a: TablePart, a_columns: dict[str, str], b: TablePart, b_columns: dict[str, str]
+) -> str | None:
+    """How the columns of two parts differ, in words (``None`` when they agree)."""
+    for this, these, other, others in ((b, b_columns, a, a_columns), (a, a_columns, b, b_columns)):
+        extra = [c for c in these if c not in others]
+        if extra:
+            return f"{this.name} has the column(s) {', '.join(extra)}, which {other.name} lacks"
+    for column, family in a_columns.items():
+        if "null" not in (family, b_columns[column]) and family != b_columns[column]:
+            return (
+                f"the column '{column}' holds {family} values in {a.name} but "
+                f"{b_columns[column]} values in {b.name}"
+            )
+    return None
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -418,8 +605,10 @@ def _drop_empty_unnamed(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     return frame.iloc[:, [i for i in range(frame.shape[1]) if i not in set(unnamed)]]
 
 
-def iter_table_batches(path: Path, batch_rows: int | None = None) -> Iterator[RawTable]:
-    """Read an export file in batches of about ``batch_rows`` rows (all at once if ``None``).
+def iter_table_batches(
+    path: Path, batch_rows: int | None = None, partition_columns: Collection[str] = ()
+) -> Iterator[RawTable]:
+    """Read an export file or table folder in batches of about ``batch_rows`` rows.
 
     Column names are normalised; CSV columns are text, Parquet columns keep their types. At
     least one (possibly empty) batch is yielded, so an empty file still shows its columns.
@@ -427,17 +616,38 @@ def iter_table_batches(path: Path, batch_rows: int | None = None) -> Iterator[Ra
     Parameters
     ----------
     path : Path
-        A ``.parquet`` file, or a ``.csv``/``.tsv``/``.txt`` file with any common separator.
+        A ``.parquet`` file, a ``.csv``/``.tsv``/``.txt`` file with any common separator, or a
+        folder of Parquet parts (:func:`table_parts`).
     batch_rows : int, optional
         Rows per batch for large tables; memory then stays bounded whatever the file size.
+        ``None`` reads a file at once, and a folder one part at a time.
+    partition_columns : collection of str
+        Columns a partition folder of a table folder may give (see :func:`table_parts`).
+
+    Yields
+    ------
+    RawTable
+        For a folder, the batches of each part in turn (parts without rows are skipped unless
+        all are empty): a batch never spans two parts, and its ``name`` and ``first_row`` are
+        those of its part (``events/month=2025-06/part-0.parquet``, rows counted from the part's
+        first), so that messages point into the part.
 
     Raises
     ------
     LeadscoreError
         Naming the file (and the line for CSV) when it cannot be read, has two headers that
-        normalise to the same name or a column without a header that holds values. Messages
-        never quote the file's rows.
+        normalise to the same name or a column without a header that holds values, and naming
+        the folder or part for the folder errors of :func:`table_parts`. Messages never quote
+        the file's rows.
     """
+    parts = table_parts(path, partition_columns)
+    for part in [p for p in parts if p.rows != 0] or parts[:1]:
+        yield from iter_part_batches(part, batch_rows)
+
+
+def iter_part_batches(part: TablePart, batch_rows: int | None = None) -> Iterator[RawTable]:
+    """Read one file of a table (see :func:`iter_table_batches`), named as ``part`` says."""
+    path = part.path
     if path.suffix.lower() == ".parquet":
         raws = (
             RawTable(t.to_pandas(types_mapper=_text_types_mapper), path)
@@ -448,9 +658,11 @@ def iter_table_batches(path: Path, batch_rows: int | None = None) -> Iterator[Ra
     first = 0
     for raw in raws:
         _check_headers(path, raw.frame.columns)
-        raw.frame = _drop_empty_unnamed(raw.frame, path)
-        raw.frame.columns = [normalise_column_name(c) for c in raw.frame.columns]
-        raw.first_row = first
+        frame = _drop_empty_unnamed(raw.frame, path)
+        frame.columns = [normalise_column_name(c) for c in frame.columns]
+        for column, value in part.partition:
+            frame[column] = pd.Series(value, index=frame.index, dtype=pd.StringDtype("pyarrow"))
+        raw.frame, raw.name, raw.first_row = frame, part.name, first
         first += len(raw.frame)
         yield raw
 
@@ -470,18 +682,25 @@ def _csv_raws(path: Path, batch_rows: int | None) -> Iterator[RawTable]:
         yield _csv_raw(path, pa.concat_tables(pending), fmt)
 
 
-def read_table_file(path: Path) -> RawTable:
-    """Read one whole export file with normalised column names.
+def read_table_file(path: Path, partition_columns: Collection[str] = ()) -> RawTable:
+    """Read one whole export file, or every part of a table folder, with normalised column names.
 
     Parameters
     ----------
     path : Path
-        A ``.parquet`` file, or a ``.csv``/``.tsv``/``.txt`` file with any common separator.
+        A ``.parquet`` file, a ``.csv``/``.tsv``/``.txt`` file with any common separator, or a
+        folder of Parquet parts (:func:`table_parts`), whose parts are concatenated in order.
+    partition_columns : collection of str
+        Columns a partition folder of a table folder may give (see :func:`table_parts`).
 
     Returns
     -------
     RawTable
         The frame (CSV columns as text, Parquet columns with their stored types) and how the
-        file was read.
+        file was read; a folder's is named ``events/``.
     """
-    return next(iter_table_batches(path))
+    raws = list(iter_table_batches(path, None, partition_columns))
+    if len(raws) == 1:
+        return raws[0]
+    frame = pd.concat([raw.frame for raw in raws], ignore_index=True)
+    return RawTable(frame, path, name=table_label(path))

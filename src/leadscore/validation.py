@@ -405,7 +405,7 @@ def validate_table(
     problems : list of Problem
         Errors and warnings, each naming the file and the column.
     """
-    report = _Collector(table, raw.path.name, german_excel=raw.delimiter == ";")
+    report = _Collector(table, raw.name, german_excel=raw.delimiter == ";")
     frame = raw.frame
     if frame.columns.duplicated().any():
         dupes = sorted(set(frame.columns[frame.columns.duplicated()]))
