@@ -103,11 +103,13 @@ format: $(STAMP) ## Format and auto-fix the code with ruff
 	$(BIN)/ruff format src tests benchmarks
 	$(BIN)/ruff check --fix src tests benchmarks
 
-bench: $(STAMP) bench-flat ## Measure generation, features (10M/50M events), training (1M rows), scoring (1M leads), flat tables
+bench: $(STAMP) bench-flat ## Measure generation, features (10M/50M events), training (1M rows), scoring (1M leads), nightly runs, flat tables
 	$(BIN)/python benchmarks/bench_generate.py
 	$(BIN)/python benchmarks/bench_features.py
 	$(BIN)/python benchmarks/bench_train.py
 	$(BIN)/python benchmarks/bench_score.py
+	$(BIN)/python benchmarks/bench_nightly.py
+	$(BIN)/python benchmarks/bench_engines.py
 
 bench-flat: $(STAMP) ## Flat exports: models against baselines, the leakage audit over 5 seeds, learned points (~5 min)
 	$(BIN)/python benchmarks/bench_flat.py

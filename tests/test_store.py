@@ -213,3 +213,23 @@ def test_a_cache_that_cannot_be_written_costs_a_warning_not_the_table(
     table = build_training_table(data, CUTOFFS, 90, interim_dir=tmp_path, now=NOW)
     assert len(table.frame) > 0
     assert table.warnings[-1].startswith("warning: the training table was not kept in the cache")
+
+
+def test_a_sample_keeps_a_share_of_the_leads_with_all_their_cutoffs(
+    monthly_table, tmp_path: Path
+) -> None:
+    """Tables larger than memory: `sample` reads a share of the leads, the same one each time."""
+    from leadscore.features.store import load_training_table, save_training_table
+
+    path = save_training_table(monthly_table, tmp_path / "t.parquet")
+    full = monthly_table.frame
+    sampled = load_training_table(path, sample=0.25).frame
+    again = load_training_table(path, sample=0.25).frame
+    pd.testing.assert_frame_equal(sampled, again)
+    leads = sampled["lead_id"].unique()
+    assert 0.2 < len(leads) / full["lead_id"].nunique() < 0.3
+    # every cutoff of a sampled lead is kept, with the same values as in the full table
+    expected = full[full["lead_id"].isin(leads)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(sampled.reset_index(drop=True), expected)
+    with pytest.raises(LeadscoreError, match=r"`sample` 0: give a share of the leads"):
+        load_training_table(path, sample=0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -131,3 +132,63 @@ def test_training_with_an_unusable_tracking_store_fails_before_any_work(
         workflows.train(tmp_path / "no-data-yet", out_dir=tmp_path / "reports")
     assert time.perf_counter() - began < 10  # not MLflow's two minutes of retries
     assert not (tmp_path / "reports").exists()
+
+
+@pytest.mark.slow
+def test_spark_scores_the_registered_champion_like_duckdb(
+    registry: Path, data: Path, spark, tmp_path: Path, monkeypatch
+) -> None:
+    """score --engine spark: features and scores on Spark equal the default engine's."""
+    from typer.testing import CliRunner
+
+    from leadscore.cli import app
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{registry / 'mlflow.db'}")
+    runs = {}
+    for engine, out in (("duckdb", tmp_path / "d.csv"), ("spark", tmp_path / "spark-scores")):
+        result = CliRunner().invoke(
+            app,
+            ["score", "--data", str(data), "--out", str(out), "--engine", engine, "--lang", "de"],
+        )
+        assert result.exit_code == 0, result.output
+        runs[engine] = out
+    duck = pd.read_csv(runs["duckdb"], keep_default_na=False)
+    on_spark = pd.read_parquet(runs["spark"]).sort_values("rank", ignore_index=True)
+    assert len(duck) == len(on_spark) > 1000
+    assert (runs["spark"] / "priority=very high").is_dir()  # partitioned by priority
+    assert (tmp_path / "spark-scores_drift.csv").is_file() or any(
+        p.name.endswith("_drift.csv") for p in tmp_path.iterdir()
+    )
+    assert duck["lead_id"].tolist() == on_spark["lead_id"].tolist()
+    assert abs(duck["probability"] - on_spark["probability"]).max() <= 1e-9
+    for column in ("rank", "score", "priority", "grade", "reason_1", "reason_2", "reason_3"):
+        if column in duck.columns:
+            assert duck[column].astype(str).tolist() == on_spark[column].astype(str).tolist(), (
+                column
+            )
+
+
+def test_training_reads_a_table_built_before_and_a_sample_of_it(data: Path, tmp_path: Path) -> None:
+    """train --training-table: the table 'features' wrote (by any engine) trains as --data does."""
+    cutoffs = "monthly:2025-01-01:2025-09-01"
+    built = workflows.build_features(data, cutoffs=cutoffs, out=tmp_path / "t.parquet")
+    direct = workflows.train(
+        data, cutoffs=cutoffs, out_dir=tmp_path / "a", track=False, metrics_out=tmp_path / "a.json"
+    )
+    from_file = workflows.train(
+        training_table=built.path,
+        out_dir=tmp_path / "b",
+        track=False,
+        metrics_out=tmp_path / "b.json",
+    )
+    metrics = [json.loads((tmp_path / f"{run}.json").read_text()) for run in "ab"]
+    assert metrics[0].pop("oracle") is not None  # synthetic data: the ground truth's ceiling
+    assert metrics[1].pop("oracle") is None  # a table from a file may come from other data
+    assert metrics[0] == metrics[1]
+    sampled = workflows.train(
+        training_table=built.path, sample=0.5, out_dir=tmp_path / "c", track=False
+    )
+    assert len(sampled.comparison.test_scores) < 0.7 * len(from_file.comparison.test_scores)
+    with pytest.raises(LeadscoreError, match=r"`cutoffs`: a `training_table` was built"):
+        workflows.train(training_table=built.path, cutoffs=cutoffs, track=False)
+    assert direct.comparison.n_train == from_file.comparison.n_train

@@ -83,6 +83,12 @@ def option(help: str, *names: str, **settings) -> typer.models.OptionInfo:
 
 Data = Annotated[Path, option("Folder with the exported tables.")]
 Settings = Annotated[Path | None, option("Your feature settings YAML.")]
+Engine = Annotated[
+    str, option("Where features (and scores) are computed: duckdb (this process) or spark.")
+]
+SparkMaster = Annotated[
+    str, option("Spark master for --engine spark: local[*], spark://HOST:7077, yarn ...")
+]
 Track = Annotated[bool, option("Log the files to the MLflow run.")]
 Run = Annotated[str | None, option("MLflow run id (default: the champion's training run).")]
 
@@ -177,6 +183,8 @@ def features(
     settings: Annotated[
         Path | None, option("Your settings YAML (defaults: the shipped file).")
     ] = None,
+    engine: Engine = "duckdb",
+    spark_master: SparkMaster = "local[*]",
 ) -> None:
     """Build a point-in-time training table: one row per (lead, cutoff), label and features."""
     options = dict(locals())  # the options are the library function's parameters
@@ -267,6 +275,16 @@ def train(
             "FILE.csv); each name has its own champion."
         ),
     ] = None,
+    training_table: Annotated[
+        Path | None,
+        option("Train on this table from 'leadscore features' (any engine) instead of --data."),
+    ] = None,
+    sample: Annotated[
+        float | None,
+        option("With --training-table: keep this share of its leads (a table beyond memory)."),
+    ] = None,
+    engine: Engine = "duckdb",
+    spark_master: SparkMaster = "local[*]",
 ) -> None:
     """Train hand-set points, learned points and LightGBM; compare them on the latest leads.
 
@@ -300,7 +318,13 @@ def score(
         ),
     ] = None,
     name: Annotated[str | None, option("Score with this registered model's champion.")] = None,
-    out: Annotated[Path, option("Scores file (.csv or .parquet).")] = config.SCORES_FILE,
+    out: Annotated[
+        str,
+        option(
+            "Scores file (.csv or .parquet); with --engine spark also a Parquet folder or a URI "
+            "(s3a://bucket/scores)."
+        ),
+    ] = str(config.SCORES_FILE),
     accounts_out: Annotated[
         Path | None, option("Also write one row per account (.csv or .parquet).")
     ] = None,
@@ -311,6 +335,8 @@ def score(
     phrases: Annotated[
         Path | None, option("How reasons name a flat table's columns (YAML: 'leadscore phrases').")
     ] = None,
+    engine: Engine = "duckdb",
+    spark_master: SparkMaster = "local[*]",
 ) -> None:
     """Score every lead that may be scored: probability, points, grade, priority and reasons."""
     options = dict(locals())  # the options are the library function's parameters
@@ -448,6 +474,7 @@ def cache(
         cached_training_tables,
         clear_training_tables,
     )
+    from leadscore.staged_parts import with_part_cache
     from leadscore.terminal import print_staged
 
     folder = config.INTERIM_DATA_DIR
@@ -457,7 +484,7 @@ def cache(
         console.print(f"Removed {staged} staged cop{'y' if staged == 1 else 'ies'}{also}.")
         return
     print_staged(
-        staged_copies(folder),
+        with_part_cache(staged_copies(folder), folder),
         f"Staged copies in {folder} (at most {MAX_STAGED_COPIES}, one per data folder)",
         cached_training_tables(folder),
         f"Cached training tables (at most {MAX_CACHED_TABLES}, the most recently used)",

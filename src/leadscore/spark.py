@@ -87,7 +87,9 @@ def spark_session(master: str = "local[*]", session: SparkSession | None = None)
         # local workers run this interpreter, which has leadscore, not the first "python3"
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = SparkSession.builder.master(master).appName("leadscore")
-        for key, value in {**LOCAL_CONF, **SESSION_CONF}.items():
+        # a cluster's own defaults (shuffle partitions, memory) are left alone
+        local = LOCAL_CONF if master.startswith("local") else {}
+        for key, value in {**local, **SESSION_CONF}.items():
             builder = builder.config(key, value)
         try:
             session = builder.getOrCreate()

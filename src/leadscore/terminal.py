@@ -307,11 +307,11 @@ def print_scoring(done: Scoring, flags: Mapping[str, str]) -> None:
     if done.skipped is not None:
         skipped = ", ".join(f"{n:,} {why}" for why, n in done.skipped.items() if n)
         console.print(
-            f"As of {done.as_of:%Y-%m-%d}: {len(done.scores):,} leads to score; skipped "
+            f"As of {done.as_of:%Y-%m-%d}: {done.n_scored:,} leads to score; skipped "
             f"{sum(done.skipped.values()):,} ({skipped or 'none'})."
         )
     console.print(
-        f"Scored {len(done.scores):,} leads with {done.model} (version {done.version}) in "
+        f"Scored {done.n_scored:,} leads with {done.model} (version {done.version}) in "
         f"{done.seconds:.1f} s: "
         + ", ".join(f"{n:,} {band}" for band, n in done.bands.items())
         + f". Wrote {done.out}."

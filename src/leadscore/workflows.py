@@ -61,6 +61,15 @@ from leadscore.report import ReportData
 Step = Callable[[str], None]
 
 
+def _engine(engine: str, spark_master: str):
+    """``engine`` by name; Spark started for ``spark_master`` (checked before any work)."""
+    from leadscore.features.engine import ENGINES, make_engine
+
+    if engine not in ENGINES:
+        raise LeadscoreError(f"`engine` {engine!r}: use {' or '.join(ENGINES)}.")
+    return engine if engine == "duckdb" else make_engine(engine, spark_master=spark_master)
+
+
 def _quiet(_description: str) -> None:
     """An ``on_step`` that shows nothing."""
 
@@ -177,6 +186,8 @@ def build_features(
     horizon_days: int | None = None,
     out: str | Path = config.PROCESSED_DATA_DIR / "training.parquet",
     settings: str | Path | None = None,
+    engine: str = "duckdb",
+    spark_master: str = "local[*]",
     on_step: Step | None = None,
 ) -> Features:
     """Build the point-in-time training table of ``data`` and write it, with its catalogue.
@@ -194,6 +205,8 @@ def build_features(
         catalogue goes beside it (``…_catalogue.csv``).
     settings : path, optional
         Feature settings YAML (default: the shipped one).
+    engine : {"duckdb", "spark"}
+        Where the features are computed; ``spark_master`` is the Spark master URL for it.
     """
     from leadscore.features.pipeline import build_training_table, parse_cutoffs
     from leadscore.features.store import catalogue_path, save_training_table
@@ -207,10 +220,11 @@ def build_features(
     )
     cutoff_dates = parse_cutoffs(cutoffs, name="`cutoffs`")
     step = on_step or _quiet
+    runner = _engine(engine, spark_master)
     step("checked the options")
     with _dates_of("cutoffs", cutoffs):
         table = build_training_table(
-            data, cutoff_dates, horizon_days, settings=settings, on_step=step
+            data, cutoff_dates, horizon_days, settings=settings, on_step=step, engine=runner
         )
     save_training_table(table, out)
     return Features(table, out, catalogue)
@@ -290,6 +304,10 @@ def train(
     track: bool = True,
     promote: bool = False,
     name: str | None = None,
+    training_table: str | Path | None = None,
+    sample: float | None = None,
+    engine: str = "duckdb",
+    spark_master: str = "local[*]",
     on_step: Step | None = None,
 ) -> Training:
     """Train hand-set points, learned points and LightGBM; compare, write, log and register.
@@ -301,6 +319,11 @@ def train(
     ``track``, to an MLflow run whose model is registered (under ``name``) and made the
     champion when better (or with ``promote``). ``metrics_out`` also gets every model's
     metrics as JSON.
+
+    Event data is turned into a training table by ``engine`` (``duckdb`` or ``spark``, on
+    ``spark_master``), or read from ``training_table``, one that ``build_features`` (any engine)
+    wrote; for a table larger than memory, ``sample`` keeps that share of its leads
+    (:func:`leadscore.features.store.load_training_table`).
 
     Raises
     ------
@@ -345,6 +368,15 @@ def train(
         raise LeadscoreError(f"{', '.join(given)} only apply to a flat table (`table` FILE).")
     if table is not None and target is None:
         raise LeadscoreError("`table` needs `target` COLUMN (the outcome: 1/0, yes/no).")
+    if table is not None and training_table is not None:
+        raise LeadscoreError("give either `table` (a flat export) or `training_table`, not both.")
+    if sample is not None and training_table is None:
+        raise LeadscoreError("`sample` reads a share of a `training_table`; give one.")
+    clashing = [name for name, value in (("`cutoffs`", cutoffs), ("`settings`", settings)) if value]
+    if training_table is not None and clashing:
+        raise LeadscoreError(
+            f"{' and '.join(clashing)}: a `training_table` was built with its own; leave them out."
+        )
     if track:
         connect()  # a tracking store that cannot be used fails now, not after the work
     if table is not None:
@@ -363,7 +395,14 @@ def train(
             step=step,
         )
     else:
-        fitted = _fit_events(data, cutoffs, horizon_days, points, settings, tune, step)
+        if training_table is not None:
+            from leadscore.features.store import load_training_table
+
+            features = load_training_table(training_table, sample=sample)
+            step(f"read {training_table}")
+        else:
+            features = _engine(engine, spark_master)
+        fitted = _fit_events(data, cutoffs, horizon_days, points, settings, tune, step, features)
     return _finish(fitted, out_dir, metrics_out, track, promote, name, step)
 
 
@@ -382,21 +421,37 @@ class _Fitted:
     typing: FlatTyping | None = None
 
 
-def _fit_events(data, cutoffs, horizon_days, points, settings, tune, step) -> _Fitted:
+def _fit_events(data, cutoffs, horizon_days, points, settings, tune, step, source) -> _Fitted:
+    """Fit on the training table of ``data`` built by the engine ``source``, or on ``source``,
+    a training table read from a file (its own cutoffs, horizon and settings)."""
     from leadscore.features.pipeline import build_training_table, parse_cutoffs
     from leadscore.features.settings import load_settings
+    from leadscore.features.store import FeatureTable
 
-    cutoff_dates = None if cutoffs is None else parse_cutoffs(cutoffs, name="`cutoffs`")
-    feature_settings = load_settings(settings)  # the model bundle carries them to scoring
-    # Before the table is built: a rule on a window the settings do not build fails now.
-    sheet = load_points_sheet(points, feature_settings.windows_days)
-    step("checked the options")
-    with _dates_of("cutoffs", cutoffs):
-        features = build_training_table(
-            data, cutoff_dates, horizon_days, settings=feature_settings, on_step=step
-        )
+    if isinstance(source, FeatureTable):
+        features = source
+        feature_settings = features.settings
+        horizon_days = features.horizon_days
+        sheet = load_points_sheet(points, feature_settings.windows_days)
+    else:
+        cutoff_dates = None if cutoffs is None else parse_cutoffs(cutoffs, name="`cutoffs`")
+        feature_settings = load_settings(settings)  # the model bundle carries them to scoring
+        # Before the table is built: a rule on a window the settings do not build fails now.
+        sheet = load_points_sheet(points, feature_settings.windows_days)
+        step("checked the options")
+        with _dates_of("cutoffs", cutoffs):
+            features = build_training_table(
+                data,
+                cutoff_dates,
+                horizon_days,
+                settings=feature_settings,
+                on_step=step,
+                engine=source,
+            )
     oracle = None
-    if (Path(data) / "ground_truth").is_dir():  # synthetic data: the best achievable AUC
+    if (
+        not isinstance(source, FeatureTable) and (Path(data) / "ground_truth").is_dir()
+    ):  # synthetic data: the best achievable AUC
         from leadscore.synthetic import conversion_probability
 
         oracle = conversion_probability(data, features.cutoffs, horizon_days)
@@ -535,7 +590,7 @@ class Scoring:
     model: str  # the URI or folder scored with
     version: str
     as_of: pd.Timestamp
-    out: Path
+    out: Path | str  # the spark engine may write to a URI
     seconds: float
     #: Event data: the leads left out and why (consent, converted, …), by reason.
     skipped: dict[str, int] | None = None
@@ -544,12 +599,22 @@ class Scoring:
     accounts: Path | None = None
     n_accounts: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: The spark engine: the leads per priority band, counted on Spark (``scores`` is then the
+    #: scores' Spark DataFrame, never collected here).
+    spark_bands: dict[str, int] | None = None
 
     @property
     def bands(self) -> dict[str, int]:
         """Leads per priority band, highest first (empty bands too)."""
-        counts = self.scores["priority"].value_counts()
+        counts = self.spark_bands
+        if counts is None:
+            counts = self.scores["priority"].value_counts()
         return {band: int(counts.get(band, 0)) for band in ("very high", "high", "medium", "low")}
+
+    @property
+    def n_scored(self) -> int:
+        """How many leads were scored."""
+        return sum(self.bands.values())
 
 
 def score(
@@ -566,6 +631,8 @@ def score(
     points: str | Path | None = None,
     settings: str | Path | None = None,
     phrases: str | Path | None = None,
+    engine: str = "duckdb",
+    spark_master: str = "local[*]",
     on_step: Step | None = None,
     on_progress: Callable[[str, int, int], None] | None = None,
 ) -> Scoring:
@@ -578,6 +645,11 @@ def score(
     (:func:`leadscore.io.drift_table`) and, with ``accounts_out``, one row per account.
     Everything is computed before the first file is written: a failure leaves no mix of new
     scores and old side files.
+
+    With ``engine="spark"`` (on ``spark_master``) the features and the scores are computed on
+    Spark and never collected here: ``out`` is a Parquet folder partitioned by priority, or a
+    CSV file for small outputs (:func:`leadscore.modeling.spark_scoring.write_scores`); the
+    drift table is computed on a sample of the leads.
 
     Raises
     ------
@@ -592,11 +664,13 @@ def score(
     from leadscore.modeling.tracking import load_model
 
     step = on_step or _quiet
+    target = str(out)  # the spark engine also writes to a URI (s3a://, dbfs:/ ...)
+    remote = engine == "spark" and "://" in target
     out = Path(out)
     check_distinct_outputs(  # before anything is read: no output may overwrite another or an input
         {
-            "`out`": out,
-            "the drift table written next to `out`": drift_table(out),
+            "`out`": None if remote else out,
+            "the drift table written next to `out`": None if remote else drift_table(out),
             "`accounts_out`": accounts_out,
         },
         inputs={
@@ -607,10 +681,23 @@ def score(
             "`settings`": settings,
             "`phrases`": phrases,
         },
-        suffixes=TABLE_SUFFIXES,
+        suffixes=TABLE_SUFFIXES if engine != "spark" else None,
     )
     if lang not in LANGUAGES:
         raise LeadscoreError(f"`lang` {lang!r}: use {' or '.join(LANGUAGES)}.")
+    if engine == "spark":
+        if table is not None:
+            raise LeadscoreError(
+                "the spark engine scores event data (`data`); score a flat `table` with the "
+                "duckdb `engine`."
+            )
+        if accounts_out is not None:
+            raise LeadscoreError(
+                "`accounts_out` is written by the duckdb `engine` only; leave it out with spark."
+            )
+        from leadscore.modeling.spark_scoring import scores_output_kind
+
+        scores_output_kind(target)  # a CSV beyond its size or an unwritable folder fails now
     if phrases is not None and table is None:
         raise LeadscoreError(
             f"`phrases` {phrases}: phrases name the columns of a flat table; use them with "
@@ -651,6 +738,11 @@ def score(
         from leadscore.features.pipeline import build_scoring_table
 
         feature_settings = _trained_with(model_settings, loaded, "settings", settings)
+        if engine != "duckdb":
+            return _score_on_spark(
+                data, as_of, as_of_day, loaded, uri, feature_settings, sheet, n_explain, lang,
+                target, _engine(engine, spark_master), warnings, began, step,
+            )  # fmt: skip
         with _dates_of("as_of", as_of):
             features = build_scoring_table(data, as_of_day, settings=feature_settings, on_step=step)
         frame, when = features.frame, features.cutoffs[0]
@@ -693,6 +785,58 @@ def score(
         result.accounts = write_table(accounts, accounts_out)
         result.n_accounts = len(accounts)
     return result
+
+
+def _score_on_spark(
+    data, as_of, as_of_day, loaded, uri, feature_settings, sheet, n_explain, lang, out, runner,
+    warnings, began, step,
+) -> Scoring:  # fmt: skip
+    """:func:`score` on Spark: features, scores and bands stay on the executors."""
+    from leadscore.features.pipeline import build_scoring_table
+    from leadscore.io import write_table
+    from leadscore.modeling.spark_scoring import score_on_spark, write_scores
+
+    with _dates_of("as_of", as_of):
+        features = build_scoring_table(
+            data, as_of_day, settings=feature_settings, on_step=step, engine=runner,
+            keep_on_spark=True,
+        )  # fmt: skip
+    rows, when, skipped = features.frame, features.cutoffs[0], dict(features.skipped)
+    warnings += features.warnings
+    n_leads = rows.count()
+    if n_leads == 0:
+        reasons = ", ".join(f"{n:,} {why}" for why, n in skipped.items() if n)
+        raise LeadscoreError(
+            f"no lead to score as of {when:%Y-%m-%d} (`as_of`): all "
+            f"{sum(skipped.values()):,} were skipped ({reasons})."
+        )
+    scores = score_on_spark(
+        rows, loaded, as_of=when, families=_families(features), sheet=sheet, explain=n_explain,
+        lang=lang,
+    )  # fmt: skip
+    scores = scores.persist()  # counted and written: computed once
+    bands = {r["priority"]: r["count"] for r in scores.groupBy("priority").count().collect()}
+    step("scored on spark")
+    drift = None
+    if loaded.reference is not None:  # population stability needs a sample, not every lead
+        share = min(1.0, DRIFT_SAMPLE_ROWS / n_leads)
+        watched = rows.select(*loaded.model.features_).sample(fraction=share, seed=0)
+        drift = loaded.reference.compare(watched.toArrow().to_pandas())
+    written = write_scores(scores, out)
+    result = Scoring(
+        scores, uri, loaded.version, when, written, time.perf_counter() - began, skipped,
+        warnings=warnings, spark_bands=bands,
+    )  # fmt: skip
+    if drift is not None and "://" not in out:  # beside scores on this machine only
+        from leadscore.modeling.drift import retrain_advice
+
+        result.drift = write_table(drift, drift_table(Path(out)))
+        result.drift_advice = retrain_advice(drift)
+    return result
+
+
+#: The spark engine measures drift on a sample of this many leads (at most).
+DRIFT_SAMPLE_ROWS = 200_000
 
 
 def scoring_model(

@@ -32,13 +32,13 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from leadscore.errors import LeadscoreError
 from leadscore.io import frame_to_arrow
+from leadscore.staged_parts import connect_duckdb
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame as SparkFrame
@@ -93,8 +93,9 @@ class Engine:
         """Make an in-memory table queryable as ``name``."""
         raise NotImplementedError
 
-    def register_parquet(self, name: str, path: Path) -> None:
-        """Make a Parquet file (or a folder of Parquet files) queryable as ``name``."""
+    def register_parquet(self, name: str, path: Path | list[Path]) -> None:
+        """Make a Parquet file, a folder of Parquet files or a list of Parquet files queryable
+        as ``name``."""
         raise NotImplementedError
 
     def materialise(self, name: str, sql: str) -> None:
@@ -152,8 +153,7 @@ class DuckDBEngine(Engine):
     def __init__(self, temp_dir: Path | None = None, memory_limit: str | None = None) -> None:
         self.temp_dir = temp_dir
         self.memory_limit = memory_limit
-        self.con = duckdb.connect()
-        self.con.execute("SET TimeZone = 'UTC'")
+        self.con = connect_duckdb()  # spills to the system's temporary folder by default
         limit = memory_limit or os.environ.get("LEADSCORE_DUCKDB_MEMORY", "2GB")
         self.con.execute(f"SET memory_limit = '{limit}'")
         self.con.execute("SET preserve_insertion_order = false")
@@ -163,11 +163,12 @@ class DuckDBEngine(Engine):
     def register(self, name: str, frame: pd.DataFrame | pa.Table) -> None:
         self.con.register(name, frame)
 
-    def register_parquet(self, name: str, path: Path) -> None:
-        source = str(path / "**" / "*.parquet") if Path(path).is_dir() else str(path)
-        quoted = source.replace("'", "''")
+    def register_parquet(self, name: str, path: Path | list[Path]) -> None:
+        paths = path if isinstance(path, list) else [path]
+        sources = [str(p / "**" / "*.parquet") if Path(p).is_dir() else str(p) for p in paths]
+        quoted = ", ".join("'" + source.replace("'", "''") + "'" for source in sources)
         self.con.execute(
-            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet('{quoted}')"
+            f"CREATE OR REPLACE TEMP VIEW {name} AS SELECT * FROM read_parquet([{quoted}])"
         )
 
     def materialise(self, name: str, sql: str) -> None:
@@ -226,8 +227,11 @@ class SparkEngine(Engine):
         table = frame if isinstance(frame, pa.Table) else frame_to_arrow(frame)
         self._keep(name, self.spark.createDataFrame(table), cache=True)
 
-    def register_parquet(self, name: str, path: Path) -> None:
-        self._keep(name, self.spark.read.parquet(str(path)), cache=False)
+    def register_parquet(self, name: str, path: Path | list[Path]) -> None:
+        paths = path if isinstance(path, list) else [path]
+        # file:// URIs: on YARN a bare path would be looked up on the cluster's HDFS
+        uris = [Path(p).resolve().as_uri() for p in paths]
+        self._keep(name, self.spark.read.parquet(*uris), cache=False)
 
     def materialise(self, name: str, sql: str) -> None:
         self._keep(name, self.sql(sql), cache=True)

@@ -31,7 +31,6 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -39,9 +38,9 @@ import pyarrow as pa
 from leadscore import config
 from leadscore.dataset import StagedDataset, stage_dataset
 from leadscore.errors import LeadscoreError, excerpt
-from leadscore.features import behaviour, entity
+from leadscore.features import behaviour, entity, rollup_cache
 from leadscore.features.catalogue import Feature
-from leadscore.features.engine import Engine, make_engine
+from leadscore.features.engine import Engine, SparkEngine, make_engine
 from leadscore.features.explicit import EXPLICIT_FEATURES, explicit_features
 from leadscore.features.settings import Settings, load_settings
 from leadscore.features.store import FeatureTable, cache_key, cache_table, cached_table
@@ -224,9 +223,13 @@ def _build(
     interim_dir: Path,
     on_step: Step,
     engine: str | Engine = "duckdb",
+    keep_on_spark: bool = False,
 ) -> tuple[pd.DataFrame, list[Feature], dict[str, float], dict[str, int]]:
     """The table's frame and catalogue, each step's seconds and, for scoring tables, how many
-    leads each entity rule leaves out (:func:`leadscore.features.entity.left_out`)."""
+    leads each entity rule leaves out (:func:`leadscore.features.entity.left_out`).
+
+    With ``keep_on_spark`` (Spark only), the frame is a Spark DataFrame, computed and kept on
+    the executors: nothing is collected to this machine."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -239,15 +242,34 @@ def _build(
 
     runner = make_engine(engine, temp_dir=interim_dir / "duckdb-tmp")
     try:
-        frame, behaviour_columns = _compute(runner, staged, cutoffs, settings, horizon_days, step)
+        behaviour_columns = _compute(runner, staged, cutoffs, settings, horizon_days, step)
         # scoring reports the leads it leaves out; training tables leave out many per cutoff
         left_out = entity.left_out(runner, "leads", "cutoffs") if horizon_days is None else {}
+        cutoff_of_day = cutoff_frame_of(cutoffs).set_index("cutoff_day")["cutoff_ts"]
+        if isinstance(runner, SparkEngine):
+            rows = _assemble_on_spark(runner, staged, cutoff_of_day, settings, behaviour_columns)
+            if keep_on_spark:  # computed now: the engine's tables are freed below
+                frame = rows.drop(LABEL) if horizon_days is None else rows
+                frame = frame.localCheckpoint(eager=True)
+            else:
+                frame = _collected(rows.toArrow().to_pandas(), settings, behaviour_columns)
+        else:
+            frame = runner.arrow(joined_sql(behaviour_columns)).to_pandas()
+            step("joined features")
+            idx = frame["lead_idx"].to_numpy()
+            static = explicit_features(staged.leads, staged.accounts, settings)
+            frame = _assemble(
+                frame,
+                staged.leads.iloc[idx].reset_index(drop=True),
+                static.iloc[idx].reset_index(drop=True),
+                cutoff_of_day,
+                behaviour_columns,
+            )
     finally:
         if runner is not engine:  # an engine passed in (a Spark session's) stays the caller's
             runner.close()
-    frame = _assemble(frame, staged, cutoff_frame_of(cutoffs), settings, behaviour_columns)
     features = [*EXPLICIT_CATALOGUE, *behaviour_columns]
-    if horizon_days is None:
+    if horizon_days is None and not keep_on_spark:
         frame = frame.drop(columns=[LABEL])
     step("explicit features and assembly")
     return frame, features, timings, left_out
@@ -267,8 +289,9 @@ def _compute(
     settings: Settings,
     horizon_days: int | None,
     step: Step,
-) -> tuple[pd.DataFrame, list[Feature]]:
-    """Run the SQL and NumPy stages; returns the behavioural features per entity row."""
+) -> list[Feature]:
+    """Run the SQL and NumPy stages up to the tables :func:`joined_sql` joins; returns the
+    behavioural features."""
     tables = _key_tables(staged)
     for name, frame in tables.items():
         engine.register(name, frame)
@@ -276,7 +299,7 @@ def _compute(
     engine.register("cutoffs", cutoff_frame)
     for name in ("events", "account_events", "accounts"):
         engine.register_parquet(name, staged.paths[name])
-    events, account_events, accounts = "events", "account_events", "accounts"
+    account_events, accounts = "account_events", "accounts"
     population = entity.population_sql("leads", "cutoffs", horizon_days or 0)
     engine.materialise("population", population)
     # Only the events of leads profiled at some cutoff are read: never those without consent.
@@ -288,12 +311,22 @@ def _compute(
     # With many blocks of leads, sorting by lead lets each block read only its own row groups
     # (without it every block scans the whole table); with few, the sort costs more than it saves.
     order = " ORDER BY lead_idx" if len(staged.leads) >= SORT_DAILY_FROM_LEADS else ""
-    engine.materialise("daily", behaviour.daily_sql(events, "keys", last_day, settings) + order)
+    # The rollup of each part of the events is kept between runs: a nightly run rolls up the
+    # new part only (see rollup_cache); the result equals behaviour.daily_sql over all events.
+    if isinstance(engine, SparkEngine):  # the executors roll up every event (no cache)
+        engine.materialise("daily", behaviour.daily_sql("events", "keys", last_day, settings))
+    else:
+        rollup_cache.materialise_daily(engine, staged, "keys", last_day, settings, order=order)
     step("daily rollup of events")
     _running_totals(engine, len(staged.leads), settings)
     step("running totals per window")
     engine.materialise("recent", behaviour.recent_sql("daily", "cutoffs", settings))
-    engine.materialise("reopens", behaviour.reopens_sql(events, "keys", "cutoffs", settings))
+    # Re-opens count the burst window only: read the parts that can hold its days.
+    cutoff_days = cutoff_frame["cutoff_day"].tolist()
+    rollup_cache.window_events(engine, staged, "burst_events", cutoff_days, settings.burst_days)
+    engine.materialise(
+        "reopens", behaviour.reopens_sql("burst_events", "keys", "cutoffs", settings)
+    )
     step("decay and bursts")
     engine.materialise(
         "acc_events",
@@ -308,13 +341,10 @@ def _compute(
     engine.drop("daily")  # the largest table: free its memory before the final join
     step("account features")
 
-    columns = behaviour.behaviour_features(settings)
-    frame = engine.arrow(joined_sql(columns)).to_pandas()
-    step("joined features")
-    return frame, columns
+    return behaviour.behaviour_features(settings)
 
 
-def joined_sql(columns: list[Feature]) -> str:
+def joined_sql(columns: list[Feature], ordered: bool = True) -> str:
     """The entity rows with every behavioural feature, in (cutoff, lead) order."""
     # float32 holds every count exactly and halves the memory of large tables
     selected = ",\n  ".join(f"CAST({f.sql} AS FLOAT) AS {f.name}" for f in columns)
@@ -330,8 +360,7 @@ LEFT JOIN tech ON tech.account_idx = p.account_idx AND tech.cutoff_day = p.cutof
 LEFT JOIN roll ON roll.account_idx = p.account_idx AND roll.cutoff_day = p.cutoff_day
 LEFT JOIN conv ON conv.account_idx = p.account_idx AND conv.cutoff_day = p.cutoff_day
 WHERE p.in_entity
-ORDER BY p.cutoff_day, p.lead_idx
-"""
+""" + ("ORDER BY p.cutoff_day, p.lead_idx" if ordered else "")
 
 
 def _running_totals(engine: Engine, n_leads: int, settings: Settings) -> None:
@@ -362,34 +391,112 @@ EXPLICIT_CATALOGUE = [
 ]
 
 
+#: What the explicit features and the assembly read of each lead.
+LEAD_INPUTS = (
+    "lead_id", "account_id", "created_at", "job_title", "email", "country", "lead_source", "age",
+    "income",
+)  # fmt: skip
+
+
 def _assemble(
     frame: pd.DataFrame,
-    staged: StagedDataset,
-    cutoff_frame: pd.DataFrame,
-    settings: Settings,
+    leads: pd.DataFrame,
+    explicit: pd.DataFrame,
+    cutoff_of_day: pd.Series,
     behaviour_columns: list[Feature],
 ) -> pd.DataFrame:
-    leads = staged.leads
-    static = explicit_features(leads, staged.accounts, settings)
-    cutoff_of_day = cutoff_frame.set_index("cutoff_day")["cutoff_ts"]
-    lead_idx = frame["lead_idx"].to_numpy()
+    """The table's rows: ids, label, explicit and behavioural features.
+
+    ``frame`` has ``lead_idx``, ``cutoff_day``, ``label`` and the behavioural features;
+    ``leads`` (:data:`LEAD_INPUTS`) and ``explicit`` are aligned with it, row for row. Rows are
+    independent of each other, so Spark assembles each partition with this same function.
+    """
     cutoff = cutoff_of_day.loc[frame["cutoff_day"].to_numpy()].reset_index(drop=True)
-    created = leads["created_at"].iloc[lead_idx].reset_index(drop=True)
     ids = pd.DataFrame(
         {
-            LEAD_ID: leads["lead_id"].to_numpy()[lead_idx],
-            ACCOUNT_ID: leads["account_id"].to_numpy()[lead_idx],
+            LEAD_ID: leads["lead_id"].to_numpy(),
+            ACCOUNT_ID: leads["account_id"].to_numpy(),
             CUTOFF: cutoff,
             LABEL: frame["label"].astype(np.int8).to_numpy(),
         }
     )
-    explicit = static.iloc[lead_idx].reset_index(drop=True)
+    explicit = explicit.reset_index(drop=True)
     for feature in EXPLICIT_FEATURES:
         if feature.kind == "categorical":
             explicit[feature.name] = explicit[feature.name].astype(pd.StringDtype("pyarrow"))
+    created = leads["created_at"].reset_index(drop=True)
     explicit["days_since_created"] = (cutoff - created).dt.total_seconds() / 86_400
-    numeric = frame[[f.name for f in behaviour_columns]]
+    numeric = frame[[f.name for f in behaviour_columns]].reset_index(drop=True)
     return pd.concat([ids, explicit, numeric], axis=1)
+
+
+def _assemble_on_spark(
+    engine: SparkEngine,
+    staged: StagedDataset,
+    cutoff_of_day: pd.Series,
+    settings: Settings,
+    behaviour_columns: list[Feature],
+):
+    """The assembled table as a Spark DataFrame, each partition assembled by :func:`_assemble`
+    on the executors (nothing is collected to the driver), in (cutoff, lead) order."""
+    leads = staged.leads[list(LEAD_INPUTS)].assign(lead_idx=np.arange(len(staged.leads)))
+    engine.register("lead_rows", leads)
+    accounts = staged.accounts
+    behaviour_names = ["lead_idx", "cutoff_day", "label", *(f.name for f in behaviour_columns)]
+    joined = engine.sql(
+        f"SELECT b.*, {', '.join(f'l.{c}' for c in LEAD_INPUTS)} "
+        f"FROM ({joined_sql(behaviour_columns, ordered=False)}) b "
+        "JOIN lead_rows l ON l.lead_idx = b.lead_idx ORDER BY b.cutoff_day, b.lead_idx"
+    )
+
+    def assemble(chunk: pd.DataFrame) -> pd.DataFrame:
+        lead_rows = chunk[list(LEAD_INPUTS)].reset_index(drop=True)
+        if lead_rows["created_at"].dt.tz is None:  # Spark hands timestamps over without zone
+            lead_rows["created_at"] = lead_rows["created_at"].dt.tz_localize("UTC")
+        explicit = explicit_features(lead_rows, accounts, settings)
+        out = _assemble(
+            chunk[behaviour_names].reset_index(drop=True),
+            lead_rows,
+            explicit,
+            cutoff_of_day,
+            behaviour_columns,
+        )
+        return out.astype({c: object for c in out.columns if out[c].dtype == "string"})
+
+    def partitions(chunks):
+        for chunk in chunks:
+            yield assemble(chunk)
+
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    return joined.mapInPandas(partitions, schema=from_arrow_schema(table_schema(behaviour_columns)))
+
+
+def table_schema(behaviour_columns: list[Feature]) -> pa.Schema:
+    """The Arrow types of a training table's columns (a scoring table's, without ``label``)."""
+    fields = [
+        (LEAD_ID, pa.string()),
+        (ACCOUNT_ID, pa.string()),
+        (CUTOFF, pa.timestamp("us", tz="UTC")),
+        (LABEL, pa.int8()),
+    ]
+    fields += [
+        (f.name, pa.string() if f.kind == "categorical" else pa.float64())
+        for f in EXPLICIT_CATALOGUE
+    ]
+    fields += [(f.name, pa.float32()) for f in behaviour_columns]
+    return pa.schema(fields)
+
+
+def _collected(frame: pd.DataFrame, settings: Settings, behaviour_columns: list[Feature]):
+    """A table collected from Spark with the dtypes of the DuckDB path's table."""
+    kinds = {f.name: f.kind for f in EXPLICIT_FEATURES}
+    for column in frame.columns:
+        if kinds.get(column) == "categorical":
+            frame[column] = frame[column].astype(pd.StringDtype("pyarrow"))
+        elif column in (LEAD_ID, ACCOUNT_ID):  # inferred from the values, as _assemble does
+            frame[column] = pd.DataFrame({column: frame[column].to_numpy(dtype=object)})[column]
+    return frame
 
 
 def _stage(data_dir, interim_dir, now, on_step) -> tuple[StagedDataset, Path]:
@@ -515,14 +622,9 @@ def default_cutoffs(staged: StagedDataset, horizon_days: int) -> list[pd.Timesta
     The first is the second month start after the first event (so every cutoff has at least a
     month of history); the last is the latest month start whose label window ends in the data.
     """
-    events = behaviour.lit(str(staged.paths["events"]))
-    with duckdb.connect() as con:  # answered from the Parquet statistics, not a full read
-        first_event = con.execute(
-            f"SELECT min(occurred_at) FROM read_parquet({events})"
-        ).fetchone()[0]
-    if first_event is None:
+    first_event = staged.first_event  # found while staging: no read of the events
+    if pd.isna(first_event):
         raise LeadscoreError("no events: give `cutoffs` explicitly.")
-    first_event = pd.Timestamp(first_event).tz_convert("UTC")
     start = first_event.normalize().replace(day=1) + pd.DateOffset(months=2)
     end = staged.data_end - horizon_days * _DAY
     cutoffs = month_steps(start, end) if start <= end else []
@@ -543,6 +645,7 @@ def build_scoring_table(
     now: pd.Timestamp | None = None,
     on_step: Step | None = None,
     engine: str | Engine = "duckdb",
+    keep_on_spark: bool = False,
 ) -> FeatureTable:
     """One row per lead that may be scored as of ``as_of``, with the training features.
 
@@ -552,7 +655,9 @@ def build_scoring_table(
     An as-of date at or before the first lead's creation, or :data:`MAX_DAYS_AFTER_DATA` days or
     more after the latest timestamp, is refused; a later date than the default is allowed with
     a warning in ``warnings`` (activity after the data's end is unknown and counts as none).
-    ``engine`` is as for :func:`build_training_table`.
+    ``engine`` is as for :func:`build_training_table`. With ``keep_on_spark`` (Spark
+    only) the table stays on the executors: ``frame`` is a Spark DataFrame, for
+    :func:`leadscore.modeling.spark_scoring.score_on_spark`.
     """
     began = time.perf_counter()
     settings = settings if isinstance(settings, Settings) else load_settings(settings)
@@ -576,8 +681,10 @@ def build_scoring_table(
             f"warning: as-of date {cutoff:%Y-%m-%d} is after the data ends ({_coverage(staged)}): "
             "activity since then is unknown and counts as none."
         )
+    if keep_on_spark and not isinstance(engine, SparkEngine) and engine != "spark":
+        raise LeadscoreError("`keep_on_spark` needs the spark `engine`.")
     frame, catalogue, timings, left_out = _build(
-        staged, [cutoff], settings, None, interim, step, engine
+        staged, [cutoff], settings, None, interim, step, engine, keep_on_spark
     )
     return FeatureTable(
         frame,

@@ -83,6 +83,7 @@ from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -99,7 +100,7 @@ from leadscore.io import (
     temp_target,
     write_table,
 )
-from leadscore.schema import CUTOFF, KEYS, LABEL
+from leadscore.schema import CUTOFF, KEYS, LABEL, LEAD_ID
 
 FORMAT = "leadscore-training-table"
 FORMAT_VERSION = 1
@@ -172,6 +173,10 @@ def catalogue_path(path: str | Path) -> Path:
     return path.with_name(f"{path.stem}_catalogue.csv")
 
 
+#: Rows per Parquet row group of a saved training table (what ``sample`` holds at once).
+ROW_GROUP_ROWS = 100_000
+
+
 def save_training_table(
     table: FeatureTable, path: str | Path, *, with_catalogue: bool = True
 ) -> Path:
@@ -206,8 +211,8 @@ def save_training_table(
         arrow = frame_to_arrow(table.frame)
         description = json.dumps(_describe(table)).encode()
         arrow = arrow.replace_schema_metadata({**arrow.schema.metadata, METADATA_KEY: description})
-        with atomic_path(path) as tmp:
-            pq.write_table(arrow, tmp)
+        with atomic_path(path) as tmp:  # small row groups: `sample` reads one at a time
+            pq.write_table(arrow, tmp, row_group_size=ROW_GROUP_ROWS)
     else:
         write_table(table.frame, path)  # refuses suffixes other than .csv and .parquet
     if with_catalogue:
@@ -215,13 +220,18 @@ def save_training_table(
     return path
 
 
-def load_training_table(path: str | Path) -> FeatureTable:
+def load_training_table(path: str | Path, *, sample: float | None = None) -> FeatureTable:
     """Read a training table written by :func:`save_training_table` (or another engine).
 
     Parameters
     ----------
     path : str or Path
         A Parquet file in the training-table format (see the module's description).
+    sample : float, optional
+        For a table larger than memory: keep this share of the leads (0 < ``sample`` <= 1),
+        each with all its cutoffs, read one row group at a time so that only the sample is
+        ever held. Which leads are kept depends on their ids alone (a hash), so the same file
+        and share give the same sample.
 
     Returns
     -------
@@ -250,8 +260,13 @@ def load_training_table(path: str | Path) -> FeatureTable:
     except (pa.ArrowException, OSError) as exc:
         raise LeadscoreError(f"{path}: not a Parquet file ({excerpt(str(exc), 80)}).") from None
     description = _read_description(path, metadata.get(METADATA_KEY))
+    if sample is not None and not 0 < sample <= 1:
+        raise LeadscoreError(f"`sample` {sample}: give a share of the leads, above 0 and up to 1.")
     try:
-        frame = parquet.read().to_pandas()
+        if sample is None or sample == 1:
+            frame = parquet.read().to_pandas()
+        else:
+            frame = _sampled(parquet, sample)
     except (pa.ArrowException, OSError) as exc:
         raise LeadscoreError(f"{path}: cannot be read ({excerpt(str(exc), 80)}).") from None
     catalogue = description["catalogue"]
@@ -269,6 +284,18 @@ def load_training_table(path: str | Path) -> FeatureTable:
         warnings=description["warnings"],
         settings=description["settings"],
     )
+
+
+def _sampled(parquet: pq.ParquetFile, share: float) -> pd.DataFrame:
+    """The rows of a ``share`` of the leads, chosen by a hash of ``lead_id``."""
+    threshold = np.uint64(min(share * 2.0**64, 2.0**64 - 1))
+    kept = []
+    for group in range(parquet.num_row_groups):
+        rows = parquet.read_row_group(group)
+        ids = rows.column(LEAD_ID).to_numpy(zero_copy_only=False).astype(object)
+        chosen = pd.util.hash_array(ids, categorize=False) < threshold
+        kept.append(rows.filter(pa.array(chosen)))
+    return pa.concat_tables(kept).to_pandas()
 
 
 def leadscore_version() -> str:
