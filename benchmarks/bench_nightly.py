@@ -74,10 +74,11 @@ def _child(data: Path, interim: Path, model: Path) -> None:
 def _run(data: Path, interim: Path, model: Path) -> dict:
     out = subprocess.run(
         [sys.executable, __file__, "--child", str(data), str(interim), str(model)],
-        check=True,
         capture_output=True,
         text=True,
     )
+    if out.returncode != 0:
+        sys.exit(f"the run on {data} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
