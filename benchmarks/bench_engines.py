@@ -131,7 +131,7 @@ def _eager(engine) -> None:
         engine._kept[name].count()
 
     engine.materialise = lambda name, sql: counted(name, sql)
-    engine.map_lead_blocks = lambda name, *args: counted(name, *args)
+    engine.map_lead_blocks = lambda name, *args, **kwargs: counted(name, *args, **kwargs)
 
 
 def child(args: argparse.Namespace) -> None:

@@ -5,7 +5,9 @@ with 6x the web and action volume: ``generate --activity 6``). Each measurement 
 process so its peak memory (max RSS) is its own:
 
 - ``cold``: validation and staging of the raw files included (nothing cached);
-- ``warm``: staging reused (the inputs did not change), features only.
+- ``warm``: staging and the per-part daily rollup reused (the inputs did not change): what a
+  second ``leadscore features`` or ``train`` on the same files costs. Target at 51 M events:
+  ≤ 30 s, peak ≤ 4 GB.
 
 Usage: ``make bench`` or ``python benchmarks/bench_features.py --repeat 3 [--skip-50m]``.
 """
@@ -54,6 +56,11 @@ def _run(data: Path, interim: Path) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+#: Median seconds (cold, warm) of this benchmark before issue 13's work on speed (README,
+#: 2026-12-04), printed for comparison; warm then meant staging reused, rollup computed.
+BEFORE = {"10M": (21.6, 16.8), "50M": (66.9, 50.4)}
+
+
 def _measure(name: str, data: Path, events: int, repeat: int, root: Path) -> list[tuple]:
     rows = []
     for mode in ("cold", "warm"):
@@ -86,15 +93,16 @@ def main() -> None:
             results += _measure(name, data, events, args.repeat, root)
     print(f"\n12 monthly cutoffs, 90-day horizon; median of {args.repeat} runs, fresh process each")
     print(
-        f"{'data':<5} {'mode':<5} {'events':>11} {'rows':>9} {'median s':>9} {'peak MB':>8}  runs"
+        f"{'data':<5} {'mode':<5} {'events':>11} {'rows':>9} {'median s':>9} {'before':>7} "
+        f"{'peak MB':>8}  runs"
     )
     for name, mode, events, runs in results:
         median = statistics.median(r["seconds"] for r in runs)
         peak = max(r["peak_mb"] for r in runs)
         seconds = [round(r["seconds"], 1) for r in runs]
         print(
-            f"{name:<5} {mode:<5} {events:11,} {runs[0]['rows']:9,} {median:9.1f} {peak:8.0f}"
-            f"  {seconds}"
+            f"{name:<5} {mode:<5} {events:11,} {runs[0]['rows']:9,} {median:9.1f} "
+            f"{BEFORE[name][mode == 'warm']:7.1f} {peak:8.0f}  {seconds}"
         )
     print("\nwhere the time goes (first warm run of each dataset, seconds):")
     for name, mode, _events, runs in results:

@@ -461,7 +461,9 @@ def oracle(
 
 @command()
 def cache(
-    clear: Annotated[bool, option("Remove every staged copy and cached training table.")] = False,
+    clear: Annotated[
+        bool, option("Remove the staged copies, per-part caches and cached training tables.")
+    ] = False,
 ) -> None:
     """List the staged copies of your data and the cached training tables; --clear them.
 

@@ -9,9 +9,9 @@ totals, explicit features). An engine only knows how to run those two kinds of d
   for what SQLGlot leaves DuckDB-only: ``epoch_us`` becomes ``unix_micros``, ``fsum`` (DuckDB's
   order-independent sum) becomes ``sum`` and decimal literals become doubles (Spark would do
   decimal arithmetic, DuckDB divides in doubles).
-- :meth:`Engine.map_lead_blocks` calls a Python function on blocks of leads: DuckDB in a loop
-  over ranges of ``lead_idx`` (bounding memory), Spark through ``cogroup().applyInPandas`` on
-  its executors. The function is the same.
+- :meth:`Engine.map_lead_blocks` calls a Python function on blocks of leads: DuckDB on one
+  scan of the rows sorted by block of ``lead_idx`` (a block at a time in memory), Spark through
+  ``cogroup().applyInPandas`` on its executors. The function is the same.
 
 Examples
 --------
@@ -102,8 +102,15 @@ class Engine:
         """Compute ``sql`` (a SELECT) once and keep it as table ``name``."""
         raise NotImplementedError
 
+    def view(self, name: str, sql: str) -> None:
+        """Name ``sql`` (a SELECT) ``name`` without computing it: each reader runs it anew.
+
+        Cheaper than :meth:`materialise` for a large result read once or twice in a row."""
+        raise NotImplementedError
+
     def drop(self, name: str) -> None:
-        """Free table ``name`` (made by :meth:`materialise` or :meth:`register`)."""
+        """Free table or view ``name`` (made by :meth:`materialise`, :meth:`view` or
+        :meth:`register`)."""
         raise NotImplementedError
 
     def arrow(self, sql: str) -> pa.Table:
@@ -118,12 +125,16 @@ class Engine:
         schema: pa.Schema,
         n_leads: int,
         block_size: int,
+        sort_by: tuple[str, ...] = (),
     ) -> None:
         """Table ``name``: ``function`` applied to the rows of both ``inputs`` (SELECTs with a
         ``lead_idx`` column) a block of leads at a time; the results are concatenated.
 
-        ``function`` must treat every lead independently of the others: blocks differ by
-        engine (ranges of ``block_size`` leads on DuckDB, hash groups on Spark).
+        The first input is the large one (it is streamed on DuckDB); the second is read whole.
+        ``function`` must treat every lead independently of the others and accept its rows in
+        any order: blocks differ by engine (ranges of ``block_size`` leads on DuckDB, hash
+        groups on Spark). Engines that sort the first input anyway (DuckDB) sort each block's
+        rows by ``sort_by`` too, which spares ``function`` its own sort.
         """
         raise NotImplementedError
 
@@ -159,6 +170,7 @@ class DuckDBEngine(Engine):
         self.con.execute("SET preserve_insertion_order = false")
         if temp_dir is not None:
             self.con.execute(f"SET temp_directory = '{temp_dir}'")
+        self._views: set[str] = set()
 
     def register(self, name: str, frame: pd.DataFrame | pa.Table) -> None:
         self.con.register(name, frame)
@@ -172,27 +184,71 @@ class DuckDBEngine(Engine):
         )
 
     def materialise(self, name: str, sql: str) -> None:
-        self.con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        self.drop(name)
+        self.con.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+
+    def view(self, name: str, sql: str) -> None:
+        self.drop(name)
+        self.con.execute(f"CREATE TEMP VIEW {name} AS {sql}")
+        self._views.add(name)
 
     def drop(self, name: str) -> None:
-        self.con.execute(f"DROP TABLE IF EXISTS {name}")
+        kind = "VIEW" if name in self._views else "TABLE"
+        self._views.discard(name)
+        self.con.execute(f"DROP {kind} IF EXISTS {name}")
 
     def arrow(self, sql: str) -> pa.Table:
         return self.con.sql(sql).to_arrow_table()
 
-    def map_lead_blocks(self, name, inputs, function, schema, n_leads, block_size) -> None:
+    def map_lead_blocks(
+        self, name, inputs, function, schema, n_leads, block_size, sort_by=()
+    ) -> None:
+        rows_sql, small_sql = inputs
+        small = self.con.sql(f"SELECT * FROM ({small_sql}) ORDER BY lead_idx").to_arrow_table()
+        small_block = small["lead_idx"].to_numpy() // block_size
+        # One sorted scan (DuckDB sorts on all cores) instead of a filtered scan per block.
+        order = ", ".join([f"lead_idx // {block_size}", *sort_by])
+        stream = self.con.sql(f"SELECT * FROM ({rows_sql}) ORDER BY {order}")
+        reader = stream.to_arrow_reader(_STREAM_ROWS)
+        nothing = reader.schema.empty_table()
+        blocks = _blocks(reader, block_size)
+        found = next(blocks, None)
         parts = []
-        for first in range(0, max(n_leads, 1), block_size):
-            block = f"lead_idx >= {first} AND lead_idx < {first + block_size}"
-            left, right = (
-                self.con.execute(f"SELECT * FROM ({sql}) WHERE {block}").fetchnumpy()
-                for sql in inputs
-            )
-            parts.append(function(left, right))
+        for block in np.unique(small_block):
+            while found is not None and found[0] < block:  # leads outside ``small``
+                found = next(blocks, None)
+            rows = found[1] if found is not None and found[0] == block else nothing
+            first, last = np.searchsorted(small_block, [block, block + 1])
+            parts.append(function(_arrays(rows), _arrays(small.slice(first, last - first))))
         self.register(name, pa.concat_tables(parts) if parts else schema.empty_table())
 
     def close(self) -> None:
         self.con.close()
+
+
+#: Rows per batch read from a DuckDB stream.
+_STREAM_ROWS = 1_000_000
+
+
+def _blocks(reader: pa.RecordBatchReader, block_size: int):
+    """``(block, rows)`` of a stream of rows sorted by ``lead_idx // block_size``."""
+    pending: list[pa.RecordBatch] = []
+    current = None
+    for batch in reader:
+        block = batch.column("lead_idx").to_numpy() // block_size
+        starts = [0, *(np.flatnonzero(np.diff(block)) + 1)]
+        for start, end in zip(starts, [*starts[1:], len(block)], strict=True):
+            if current is not None and block[start] != current:
+                yield current, pa.Table.from_batches(pending, reader.schema)
+                pending = []
+            current = int(block[start])
+            pending.append(batch.slice(start, end - start))
+    if current is not None:
+        yield current, pa.Table.from_batches(pending, reader.schema)
+
+
+def _arrays(table: pa.Table) -> dict[str, np.ndarray]:
+    return {name: table.column(name).to_numpy() for name in table.column_names}
 
 
 class SparkEngine(Engine):
@@ -240,6 +296,9 @@ class SparkEngine(Engine):
         """``sql`` (DuckDB dialect) as a Spark DataFrame."""
         return self.spark.sql(to_spark_sql(sql))
 
+    def view(self, name: str, sql: str) -> None:
+        self._keep(name, self.sql(sql), cache=False)
+
     def drop(self, name: str) -> None:
         frame = self._kept.pop(name, None)
         if frame is not None:
@@ -249,7 +308,9 @@ class SparkEngine(Engine):
     def arrow(self, sql: str) -> pa.Table:
         return self.sql(sql).toArrow()
 
-    def map_lead_blocks(self, name, inputs, function, schema, n_leads, block_size) -> None:
+    def map_lead_blocks(
+        self, name, inputs, function, schema, n_leads, block_size, sort_by=()
+    ) -> None:
         from pyspark.sql import functions
 
         groups = max(self.spark.sparkContext.defaultParallelism, math.ceil(n_leads / block_size))

@@ -49,8 +49,6 @@ from leadscore.schema import ACCOUNT_ID, CUTOFF, LABEL, LEAD_ID
 
 #: Leads whose running totals are computed together (bounds memory on large data).
 LEADS_PER_BLOCK = 25_000
-#: Leads from which the daily rollup is stored sorted by lead (see ``_compute``).
-SORT_DAILY_FROM_LEADS = 8 * LEADS_PER_BLOCK
 #: Scoring as of a date this many days or more after the data's latest timestamp is refused:
 #: the data says nothing about that time, so every lead would look inactive since its end.
 MAX_DAYS_AFTER_DATA = 90
@@ -308,15 +306,12 @@ def _compute(
         "SELECT lead_idx, lead_id FROM leads WHERE lead_idx IN (SELECT lead_idx FROM population)",
     )
     last_day = int(cutoff_frame["cutoff_day"].max())
-    # With many blocks of leads, sorting by lead lets each block read only its own row groups
-    # (without it every block scans the whole table); with few, the sort costs more than it saves.
-    order = " ORDER BY lead_idx" if len(staged.leads) >= SORT_DAILY_FROM_LEADS else ""
     # The rollup of each part of the events is kept between runs: a nightly run rolls up the
     # new part only (see rollup_cache); the result equals behaviour.daily_sql over all events.
     if isinstance(engine, SparkEngine):  # the executors roll up every event (no cache)
         engine.materialise("daily", behaviour.daily_sql("events", "keys", last_day, settings))
     else:
-        rollup_cache.materialise_daily(engine, staged, "keys", last_day, settings, order=order)
+        rollup_cache.materialise_daily(engine, staged, "keys", last_day, settings)
     step("daily rollup of events")
     _running_totals(engine, len(staged.leads), settings)
     step("running totals per window")
@@ -381,6 +376,7 @@ def _running_totals(engine: Engine, n_leads: int, settings: Settings) -> None:
         schema,
         n_leads,
         LEADS_PER_BLOCK,
+        sort_by=("lead_idx", "day"),
     )
 
 

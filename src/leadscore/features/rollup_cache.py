@@ -97,11 +97,12 @@ def materialise_daily(
     keys: str,
     last_day: int,
     settings: Settings,
-    *,
-    order: str = "",
 ) -> RollupStats:
     """Create table ``daily`` in ``engine``: the daily rollup of the leads in table ``keys``
     (``lead_idx``, ``lead_id``), days before ``last_day``, from the per-part cache.
+
+    When no two parts share a day, ``daily`` is a view over the cached rollups (it is read
+    twice, each time faster than storing it); otherwise it is computed once.
 
     Parameters
     ----------
@@ -115,8 +116,6 @@ def materialise_daily(
         Days from this one (whole UTC days since 1970-01-01) are left out.
     settings : Settings
         The counters of the rollup.
-    order : str
-        SQL appended to the statement (``" ORDER BY lead_idx"`` to store it sorted by lead).
 
     Returns
     -------
@@ -127,7 +126,7 @@ def materialise_daily(
     folders = [part.derived(name) for part in parts]
     stats = RollupStats(parts=len(parts))
     if not parts or any(folder is None for folder in folders):
-        return _uncached(engine, keys, last_day, settings, order, stats)
+        return _uncached(engine, keys, last_day, settings, stats)
     consented = staged.leads.loc[staged.leads["consent"], "lead_id"]
     with connect_duckdb() as con:
         con.register("consented", pa.table({"lead_id": pa.array(consented, pa.string())}))
@@ -143,7 +142,7 @@ def materialise_daily(
     for folder in folders:
         manifest = _manifest(folder)
         if manifest is None:  # removed meanwhile by `leadscore cache --clear`
-            return _uncached(engine, keys, last_day, settings, order, stats)
+            return _uncached(engine, keys, last_day, settings, stats)
         files += [folder / f for f in manifest["files"]]
         with contextlib.suppress(OSError):
             os.utime(folder)  # used now: see _prune_variants
@@ -155,15 +154,17 @@ def materialise_daily(
         return stats
     engine.register_parquet("daily_parts", files)
     counters = [c for c in pq.read_schema(files[0]).names if c not in ("lead_id", "day")]
-    engine.materialise("daily", _combine_sql(keys, last_day, counters, _overlap(parts)) + order)
+    overlap = _overlap(parts)
+    define = engine.materialise if overlap else engine.view
+    define("daily", _combine_sql(keys, last_day, counters, overlap))
     return stats
 
 
 def _uncached(
-    engine: Engine, keys: str, last_day: int, settings: Settings, order: str, stats: RollupStats
+    engine: Engine, keys: str, last_day: int, settings: Settings, stats: RollupStats
 ) -> RollupStats:
     """The rollup of all staged events, without the cache (another run cleared it meanwhile)."""
-    engine.materialise("daily", behaviour.daily_sql("events", keys, last_day, settings) + order)
+    engine.materialise("daily", behaviour.daily_sql("events", keys, last_day, settings))
     stats.uncached = True
     return stats
 

@@ -38,7 +38,7 @@ def running_totals(
     ----------
     daily : mapping of arrays
         ``lead_idx``, ``day`` and one count array per counter (``act`` included), one entry
-        per lead and day, in any order.
+        per lead and day, in any order (rows already in (lead, day) order skip the sort).
     population : mapping of arrays
         ``lead_idx`` and ``cutoff_day`` of the rows to compute.
     offsets_of : mapping
@@ -60,33 +60,57 @@ def running_totals(
     base = min(int(day.min()) if len(day) else 0, int(cutoff.min()) if len(cutoff) else 0)
     base -= longest
     span = np.int64(1) << 32
+    # Both sides in (lead, day) order: the binary searches and the reads at the boundaries
+    # then walk memory forwards instead of jumping (several times faster on large blocks).
+    wanted_key = lead * span + (cutoff - base)
+    rows = None if _ascending(wanted_key) else np.argsort(wanted_key, kind="stable")
+    if rows is not None:
+        lead, cutoff = lead[rows], cutoff[rows]
     key = np.asarray(daily["lead_idx"], dtype=np.int64) * span + (day - base)
-    order = np.argsort(key, kind="stable")
-    key = key[order]
-    lead_key = lead * span
-    start = np.searchsorted(key, lead_key, side="left")
-    wanted = sorted({o for offsets in offsets_of.values() for o in offsets})
-    ends = {o: np.searchsorted(key, lead_key + (cutoff - o - base), side="left") for o in wanted}
+    order = None if _ascending(key) else np.argsort(key, kind="stable")
+    if order is not None:
+        key = key[order]
 
     def column(name: str) -> np.ndarray:
-        if name == "active_days":
-            return np.asarray(daily["act"])[order] > 0
-        return np.asarray(daily[name])[order]
+        values = np.asarray(daily["act" if name == "active_days" else name])
+        values = values if order is None else values[order]
+        return values > 0 if name == "active_days" else values
 
+    lead_key = lead * span
+    wanted = sorted({o for offsets in offsets_of.values() for o in offsets})
+    start = np.searchsorted(key, lead_key, side="left")
+    ends = [np.searchsorted(key, lead_key + (cutoff - o - base), side="left") for o in wanted]
+    # Every boundary of every row in one gather per counter, read in ascending order.
+    boundaries = np.concatenate([start, *ends])
+    n = len(lead)
+    slot = {o: slice((i + 1) * n, (i + 2) * n) for i, o in enumerate(wanted)}
     out: dict[str, np.ndarray] = {"lead_idx": lead, "cutoff_day": cutoff}
     running = np.empty(len(key) + 1, dtype=np.int64)
     running[0] = 0
     for name, offsets in offsets_of.items():  # one column at a time: little memory traffic
         np.cumsum(column(name), out=running[1:])
-        before_lead = running[start]
+        at = np.take(running, boundaries)
+        before = at[:n]
         for offset in offsets:
-            out[f"{name}__{offset}"] = (running[ends[offset]] - before_lead).astype(np.int32)
+            out[f"{name}__{offset}"] = (at[slot[offset]] - before).astype(np.int32)
 
-    end = ends[0]
+    end = (
+        ends[wanted.index(0)]
+        if 0 in wanted
+        else np.searchsorted(key, lead_key + (cutoff - base), side="left")
+    )
     for name in last_of:
         marked = np.where(column(name) > 0, key, -1)
         latest = np.maximum.accumulate(marked) if len(marked) else marked
         value = latest[np.maximum(end - 1, 0)] if len(latest) else np.full(len(end), -1)
         found = (end > start) & (value >= lead_key)
         out[f"last_{name}"] = np.where(found, value - lead_key + base, np.nan)
+    if rows is not None:  # back to the order of ``population``
+        back = np.empty_like(rows)
+        back[rows] = np.arange(len(rows))
+        out = {name: values[back] for name, values in out.items()}
     return pa.table(out)
+
+
+def _ascending(values: np.ndarray) -> bool:
+    return bool(np.all(values[1:] >= values[:-1]))
