@@ -21,9 +21,8 @@ import itertools
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from leadscore.dataset import email_domains
 from leadscore.features.catalogue import Feature
 from leadscore.features.settings import Settings
 from leadscore.features.titles import normalise_titles
@@ -35,11 +34,8 @@ def email_domain_type(emails: pd.Series, settings: Settings) -> pd.Series:
     Internal and competitor lists win over the others; a missing or malformed address is
     ``unknown``. The address itself is never kept.
     """
-    text = pd.StringDtype("pyarrow")  # Arrow's string kernels: no Python call per address
-    addresses = pc.utf8_lower(pc.utf8_trim_whitespace(pa.array(emails.astype(text).array)))
-    domains = pc.struct_field(pc.extract_regex(addresses, r"@(?P<domain>[^@\s]+)$"), [0])
-    codes, uniques = pd.factorize(pd.Series(domains, dtype=text))
-    uniques = pd.Index(uniques, dtype=text)
+    codes, uniques = pd.factorize(email_domains(emails).str.slice(1))  # "@x.de" -> "x.de"
+    uniques = pd.Index(uniques, dtype=pd.StringDtype("pyarrow"))
     education = np.asarray(uniques.isin(list(settings.education_domains)), dtype=bool)
     for pattern in settings.education_patterns:
         education |= np.asarray(uniques.str.contains(pattern, regex=True), dtype=bool)
