@@ -110,7 +110,9 @@ def test_estimator_conventions(tables) -> None:
     model = LearnedPointsModel(C=2.0, pdo=20)
     assert clone(model).get_params() == {
         "C": 2.0,
+        "Cs": 10,
         "constrain_signs": True,
+        "max_points": "sheet",
         "pdo": 20,
         "sheet": None,
     }
@@ -237,3 +239,88 @@ def test_binning_scorecard_points_are_log_odds_on_the_pdo_scale() -> None:
     logit = np.log(card.predict_proba(X)[:, 1] / card.predict_proba(X)[:, 0])
     assert np.allclose(card.points(X), card.offset + card.factor_ * logit)
     assert card.predict_proba(X.head(1))[0, 1] > card.predict_proba(X.tail(1))[0, 1]
+
+
+def never_converting_groups(n: int = 5000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Near-separation: an e-mail type that never converts (internal), one that nearly always
+    does, and a number that ranks the rest."""
+    rng = np.random.default_rng(seed)
+    kind = rng.choice(np.array(["business", "freemail", "internal", "partner"], dtype=object), n,
+                      p=[0.6, 0.2, 0.15, 0.05])  # fmt: skip
+    visits = rng.poisson(3, n)
+    p = 1 / (1 + np.exp(-(-1.5 + 0.3 * visits - 0.5 * (kind == "freemail"))))
+    p = np.where(kind == "internal", 0.0, np.where(kind == "partner", 0.98, p))
+    y = (rng.random(n) < p).astype(int)
+    return pd.DataFrame({"email_type": kind, "visits": visits.astype(float)}), y
+
+
+def test_a_group_that_never_converts_gets_the_cap_not_hundreds_of_points() -> None:
+    X, y = never_converting_groups()
+    lightly_penalised = BinningScorecard(C=100.0, max_points=None).fit(X, y)
+    old = lightly_penalised.points_table_.set_index(["feature", "bin"])
+    assert old.loc[("email_type", "internal"), "points"] < -150  # what the sheet used to say
+    card = BinningScorecard().fit(X, y)
+    table = card.points_table_.set_index(["feature", "bin"])
+    assert card.max_points_ == 100.0  # the shipped sheet's largest rule
+    assert table["points"].abs().max() <= 100.0
+    assert table.loc[("email_type", "internal"), "points"] == -100.0
+    assert not sign_contradictions(card).any()
+    # The cap is part of the model, not of the printout: the probabilities are the points'
+    # log-odds, and the intercept refitted around the capped bins keeps the base rate.
+    logit = np.log(card.predict_proba(X)[:, 1] / card.predict_proba(X)[:, 0])
+    assert np.allclose(card.points(X), card.offset + card.factor_ * logit)
+    assert card.predict_proba(X)[:, 1].mean() == pytest.approx(y.mean(), abs=1e-3)
+    # and it ranks fresh leads as well as the uncapped card
+    X_new, y_new = never_converting_groups(seed=1)
+    auc = roc_auc_score(y_new, card.predict_proba(X_new)[:, 1])
+    assert auc >= roc_auc_score(y_new, lightly_penalised.predict_proba(X_new)[:, 1]) - 0.005
+
+
+def test_learned_rules_stay_within_the_hand_set_sheets_largest_rule(tables) -> None:
+    train, _ = tables
+    uncapped = LearnedPointsModel(C=1e4, max_points=None).fit(train, train["label"])
+    model = LearnedPointsModel().fit(train, train["label"])
+    most = np.array([r.max_units if np.isfinite(r.max_units) else 1 for r in model.sheet_.rules])
+    assert (np.abs(uncapped.learned_points_) * most).max() > 150
+    assert model.max_points_ == 100.0
+    assert (np.abs(model.learned_points_) * most).max() <= 100.0 + 1e-9
+    assert model.validation_ == "newest" and model.C_ in model.validation_loss_.index
+    assert model.validation_loss_.idxmin() == model.C_
+
+
+def test_the_strength_is_chosen_weaker_for_clean_data_than_for_noise() -> None:
+    X, y = collinear_sources(4000)
+    clean = BinningScorecard().fit(X, y)
+    noise = np.random.default_rng(3).permutation(y)  # the same columns, outcomes unrelated
+    noisy = BinningScorecard().fit(X, noise)
+    assert noisy.C_ < clean.C_
+    assert clean.validation_ == noisy.validation_ == "stratified"
+    # Dates given: the newest rows choose, whatever their order in the table.
+    dates = pd.Series(pd.date_range("2025-01-01", periods=len(y), freq="h")).sample(
+        frac=1.0, random_state=0
+    )
+    dated = BinningScorecard().fit(X, y, times=dates.to_numpy())
+    assert dated.validation_ == "newest"
+    assert list(dated.validation_loss_.index) == list(clean.validation_loss_.index)
+
+
+def test_the_newest_rows_of_whole_cutoffs_choose_the_strength() -> None:
+    from leadscore.modeling.scorecard import validation_split
+
+    labels = np.tile([0, 1, 0, 0], 25)
+    cutoffs = np.repeat(pd.date_range("2025-01-01", periods=5, freq="MS"), 20)
+    fit, valid, kind = validation_split(labels, cutoffs[::-1])  # the table's order is irrelevant
+    assert kind == "newest" and set(cutoffs[::-1][valid]) == {cutoffs[-1]}
+    assert len(valid) == 20 and len(fit) == 80
+    # one cutoff only: a stratified hold-out of the same share
+    fit, valid, kind = validation_split(labels, np.zeros(100))
+    assert kind == "stratified" and labels[valid].mean() == labels.mean()
+    assert validation_split(np.array([0, 0, 0, 1])) is None  # nothing to hold out
+
+
+def test_bad_strengths_and_caps_are_refused() -> None:
+    X, y = never_converting_groups(500)
+    with pytest.raises(ValueError, match="`C`"):
+        BinningScorecard(C="best").fit(X, y)
+    with pytest.raises(ValueError, match="`max_points`"):
+        BinningScorecard(max_points=-5).fit(X, y)
