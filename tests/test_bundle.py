@@ -404,3 +404,22 @@ def test_score_with_a_forged_model_exits_1_instead_of_crashing(
     assert result.returncode == 1, result.stderr[-2000:]
     assert "lightgbm.txt is not a complete LightGBM model written by leadscore" in result.stderr
     assert "Traceback" not in result.stderr and not out.exists()
+
+
+def test_a_capacity_threshold_round_trips_and_older_bundles_have_none(
+    trained, bundle: Path, tmp_path: Path
+) -> None:
+    """A model trained with a sales capacity carries its threshold to scoring, exactly."""
+    assert read_bundle(bundle).mql_threshold is None  # trained without one: the sheet decides
+    with_capacity = replace(read_bundle(bundle), sales_capacity=40.0, mql_threshold=0.1234567891)
+    loaded = read_bundle(write_bundle(tmp_path / "capacity", with_capacity))
+    assert (loaded.sales_capacity, loaded.mql_threshold) == (40.0, 0.1234567891)
+    metadata = json.loads((bundle / METADATA_FILE).read_text())
+    older = {k: v for k, v in metadata.items() if k not in ("sales_capacity", "mql_threshold")}
+    (tmp_path / "older").mkdir(), (tmp_path / "forged").mkdir()
+    before = _forge(bundle, tmp_path / "older", METADATA_FILE, json.dumps(older).encode())
+    assert read_bundle(before).mql_threshold is None
+    text = _replaced("mql_threshold", "0.5")(metadata)
+    forged = _forge(bundle, tmp_path / "forged", METADATA_FILE, text)
+    with pytest.raises(LeadscoreError, match="cannot be read"):
+        read_bundle(forged)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pandas as pd
+import pytest
 
 from conftest import TINY, write_tables
 from leadscore.docs import contract_markdown
@@ -286,3 +290,53 @@ def test_cache_lists_and_clears_staged_copies_and_training_tables(
     cleared = CliRunner().invoke(app, ["cache", "--clear"])
     assert "Removed 1 staged copy and 1 cached training table." in cleared.output
     assert "Cached training tables" not in CliRunner().invoke(app, ["cache"]).output
+
+
+def test_train_with_a_sales_capacity_stores_thresholds_that_scoring_uses(
+    data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--sales-capacity: the what-if at equal volume, and is_mql by the stored threshold."""
+    from typer.testing import CliRunner
+
+    from leadscore.cli import app
+    from leadscore.modeling.tracking import load_model
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", f"sqlite:///{tmp_path / 'mlflow.db'}")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["train", "--data", str(data), "--sales-capacity", "0"])
+    assert refused.exit_code != 0 and "--sales-capacity 0: give the leads" in str(refused.exception)
+    cutoffs = "monthly:2025-01-01:2025-09-01"
+    trained = runner.invoke(
+        app,
+        [
+            "train", "--data", str(data), "--cutoffs", cutoffs, "--sales-capacity", "40",
+            "--out-dir", str(tmp_path / "reports"), "--metrics-out", str(tmp_path / "m.json"),
+        ],
+        env={"COLUMNS": "200"},
+    )  # fmt: skip
+    assert trained.exit_code == 0, trained.output
+    assert "At a sales capacity of 40 leads a week" in trained.output
+    capacity = json.loads((tmp_path / "m.json").read_text())["capacity"]
+    assert capacity["sales_capacity"] == 40 and capacity["weeks"] == pytest.approx(31 / 7)
+    assert set(capacity["models"]) == {"points", "learned_points", "lightgbm"}
+    assert (tmp_path / "reports" / "figures" / "capacity_curve.png").stat().st_size > 0
+    loaded = load_model("models:/leadscore@champion")
+    assert loaded.sales_capacity == 40
+    assert loaded.mql_threshold == capacity["registered_thresholds"]["lightgbm"]
+    scored = runner.invoke(
+        app, ["score", "--data", str(data), "--out", str(tmp_path / "scores.csv")]
+    )
+    assert scored.exit_code == 0, scored.output
+    scores = pd.read_csv(tmp_path / "scores.csv")
+    by_threshold = scores["probability"] >= loaded.mql_threshold
+    assert scores["is_mql"].tolist() == by_threshold.tolist()
+    assert 0 < scores["is_mql"].sum() < len(scores)
+    compared = runner.invoke(
+        app,
+        ["compare", "--data", str(data), "--out-dir", str(tmp_path / "c"), "--no-track"],
+        env={"COLUMNS": "200"},
+    )  # the run's own capacity and weeks: the training run's what-if, rebuilt
+    assert compared.exit_code == 0, compared.output
+    rebuilt = pd.read_csv(tmp_path / "c" / "capacity_what_if.csv")
+    trained_what_if = pd.read_csv(tmp_path / "reports" / "capacity_what_if.csv")
+    pd.testing.assert_frame_equal(rebuilt, trained_what_if)

@@ -70,3 +70,23 @@ def test_figures_are_written_as_png(comparison, tmp_path) -> None:
         assert data[:8] == b"\x89PNG\r\n\x1a\n"
         assert len(data) > 10_000
     assert not list((tmp_path / "figures").glob(".*")), "temporary files left behind"
+
+
+def test_a_sales_capacity_on_a_flat_table_needs_its_time_column(tmp_path: Path) -> None:
+    """Leads per week need dates: without a time column the table is refused before training;
+    with one, every model hands over about the asked volume over the test rows' weeks."""
+    from leadscore.errors import LeadscoreError
+    from leadscore.flat_table import load_flat_table
+    from leadscore.modeling.compare import compare_flat
+    from leadscore.workflows import write_flat_export
+
+    export = write_flat_export(tmp_path / "export.csv", rows=3000, seed=2)
+    untimed = load_flat_table(export.path, "Converted", id_col="Lead ID")
+    with pytest.raises(LeadscoreError, match=r"`sales_capacity` counts leads per week.*`time_col`"):
+        compare_flat(untimed, sales_capacity=20)
+    timed = load_flat_table(export.path, "Converted", id_col="Lead ID", time_col="Created Date")
+    comparison = compare_flat(timed, sales_capacity=20)
+    what_if = comparison.capacity
+    assert set(what_if.table["model"]) == {"learned_points", "lightgbm"}
+    assert what_if.table["mqls_per_week"].tolist() == pytest.approx([20, 20], abs=1 / what_if.weeks)
+    assert set(comparison.mql_thresholds) == {"learned_points", "lightgbm"}

@@ -39,6 +39,7 @@ from leadscore.modeling.compare import Comparison
 from leadscore.modeling.points_comparison import PointsComparison
 from leadscore.modeling.tracking import MODEL_NAME, find_run, log_files
 from leadscore.plots import (
+    capacity_figure,
     comparison_figures,
     gains_figure,
     grades_figure,
@@ -66,13 +67,24 @@ COLUMN_TYPES = "column_types.csv"
 #: The features of event data (logged only: ``leadscore features`` writes it beside the table).
 FEATURE_CATALOGUE = "feature_catalogue.csv"
 WHAT_IF = "what_if.csv"
+#: With a sales capacity: the models at equal hand-over volume (one row per model).
+CAPACITY_WHAT_IF = "capacity_what_if.csv"
 
 #: The tables a training run may write, in the order they are written and listed.
-RUN_TABLES = (MODEL_COMPARISON, POINTS_COMPARISON, GRADE_CONVERSION, LEAKAGE_AUDIT, SHAP_IMPORTANCE)
+RUN_TABLES = (
+    MODEL_COMPARISON,
+    POINTS_COMPARISON,
+    GRADE_CONVERSION,
+    LEAKAGE_AUDIT,
+    SHAP_IMPORTANCE,
+    CAPACITY_WHAT_IF,
+)
 #: Every file a training run may write to its folder (figures aside): what must not collide.
 RUN_FILES = (*RUN_TABLES, COLUMN_TYPES)
 #: The figure of the SHAP summary, beside :func:`leadscore.plots.figure_names`.
 SHAP_FIGURE = "shap_importance"
+#: With a sales capacity: conversions captured against leads handed over, per week.
+CAPACITY_FIGURE = "capacity_curve"
 #: The figures of ``leadscore compare``.
 POINTS_FIGURE = "points_hand_vs_learned"
 GAINS_FIGURE = "gains"
@@ -102,6 +114,8 @@ def run_tables(comparison: Comparison) -> dict[str, pd.DataFrame]:
         tables[SHAP_IMPORTANCE] = comparison.shap_importance.rename_axis("family").reset_index(
             name="mean_abs_shap"
         )
+    if comparison.capacity is not None:
+        tables[CAPACITY_WHAT_IF] = comparison.capacity.table
     return {name: frame for name, frame in tables.items() if frame is not None}
 
 
@@ -173,6 +187,10 @@ def write_run(
         figures[SHAP_FIGURE] = importance_figure(
             comparison.shap_importance, out_dir / FIGURES_FOLDER / f"{SHAP_FIGURE}.png"
         )
+    if comparison.capacity is not None:
+        figures[CAPACITY_FIGURE] = capacity_figure(
+            comparison.capacity, out_dir / FIGURES_FOLDER / f"{CAPACITY_FIGURE}.png"
+        )
     if comparison.typer is None or catalogue is None:
         return RunFiles(out_dir, tables, figures, catalogue=catalogue)
     return RunFiles(
@@ -187,15 +205,16 @@ def write_run(
 
 def points_comparison_outputs(out_dir: str | Path) -> dict[str, Path]:
     """The tables ``leadscore compare`` writes to ``out_dir``, by name."""
-    return {name: Path(out_dir) / name for name in (POINTS_COMPARISON, WHAT_IF)}
+    names = (POINTS_COMPARISON, WHAT_IF, CAPACITY_WHAT_IF)
+    return {name: Path(out_dir) / name for name in names}
 
 
 def write_points_comparison(result: PointsComparison, out_dir: str | Path) -> dict[str, Path]:
     """Write a run's points comparison: the sheet, the what-if table and three figures.
 
     Returns the files by name, tables first (``points_comparison.csv``, ``what_if.csv``,
-    ``points_hand_vs_learned.png``, ``gains.png``, ``grades.png``); the figures go to
-    ``out_dir/figures``.
+    ``points_hand_vs_learned.png``, ``gains.png``, ``grades.png``, and with a sales capacity
+    ``capacity_what_if.csv`` and ``capacity_curve.png``); the figures go to ``out_dir/figures``.
     """
     out_dir = Path(out_dir)
     figures = out_dir / FIGURES_FOLDER
@@ -212,6 +231,11 @@ def write_points_comparison(result: PointsComparison, out_dir: str | Path) -> di
         ),
         f"{GRADES_FIGURE}.png": grades_figure(result.grades, figures / f"{GRADES_FIGURE}.png"),
     }
+    if result.capacity is not None:  # with a sales capacity: its table and curve
+        files[CAPACITY_WHAT_IF] = write_table(result.capacity.table, out_dir / CAPACITY_WHAT_IF)
+        files[f"{CAPACITY_FIGURE}.png"] = capacity_figure(
+            result.capacity, figures / f"{CAPACITY_FIGURE}.png"
+        )
     return files
 
 

@@ -283,6 +283,13 @@ def train(
         float | None,
         option("With --training-table: keep this share of its leads (a table beyond memory)."),
     ] = None,
+    sales_capacity: Annotated[
+        float | None,
+        option(
+            "Leads sales can work per week: sets each model's MQL threshold to hand over that "
+            "many, compares the models at that volume, and scoring marks is_mql by it."
+        ),
+    ] = None,
     engine: Engine = "duckdb",
     spark_master: SparkMaster = "local[*]",
 ) -> None:
@@ -382,6 +389,13 @@ def compare(
     settings: Settings = None,
     out_dir: Annotated[Path, option("Where the files go.")] = config.REPORTS_DIR,
     track: Track = True,
+    sales_capacity: Annotated[
+        float | None,
+        option(
+            "Leads sales can work per week: compare the models at that hand-over volume "
+            "(default: the run's own --sales-capacity, if any)."
+        ),
+    ] = None,
 ) -> None:
     """Learned versus hand-set point weights for a training run, with what-if grading."""
     options = dict(locals())  # the options are the library function's parameters
@@ -390,7 +404,7 @@ def compare(
 
     with steps("Rebuilding the run's training table") as step:
         done = compare_run(**options, on_step=step)
-    print_run_comparison(done)
+    print_run_comparison(done, flags("compare"))
 
 
 @command()

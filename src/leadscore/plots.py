@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.metrics import precision_recall_curve, roc_curve
 
 from leadscore.io import atomic_path
+from leadscore.modeling.capacity import CapacityWhatIf
 from leadscore.modeling.compare import MODEL_NAMES, MODEL_TITLES, Comparison
 
 
@@ -111,6 +112,31 @@ def gains_figure(labels: np.ndarray, probabilities: dict[str, np.ndarray], path:
         xlabel="share of leads contacted (best first)",
         ylabel="share of conversions",
         title="Cumulative gains",
+    )
+    ax.legend(loc="lower right")
+    return _save(fig, path)
+
+
+def capacity_figure(what_if: CapacityWhatIf, path: Path) -> Path:
+    """Conversions captured per week against leads handed over per week, per model, with the
+    sales capacity and each model's point at it."""
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    for name, curve in what_if.curve.groupby("model", sort=False):
+        x = np.concatenate([[0.0], curve["leads_per_week"].to_numpy()])
+        y = np.concatenate([[0.0], curve["conversions_per_week"].to_numpy()])
+        (line,) = ax.plot(x, y, label=MODEL_TITLES.get(name, name))
+        row = what_if.table.loc[what_if.table["model"] == name].iloc[0]
+        ax.plot(row["mqls_per_week"], row["conversions_per_week"], "o", color=line.get_color())
+    ax.axvline(
+        what_if.sales_capacity,
+        ls=":",
+        color="grey",
+        label=f"sales capacity ({what_if.sales_capacity:g} a week)",
+    )
+    ax.set(
+        xlabel="leads handed over per week (best first)",
+        ylabel="conversions handed over per week",
+        title=f"Conversions captured at each hand-over volume ({what_if.weeks:.1f} weeks)",
     )
     ax.legend(loc="lower right")
     return _save(fig, path)

@@ -38,7 +38,12 @@ from leadscore.modeling.drift import retrain_advice
 from leadscore.modeling.evaluate import METRIC_TITLES
 from leadscore.modeling.tracking import log_files
 
-CHARTS = {"roc": "ROC curve", "gains": "Cumulative gains", "calibration": "Calibration"}
+CHARTS = {
+    "roc": "ROC curve",
+    "gains": "Cumulative gains",
+    "calibration": "Calibration",
+    "capacity_curve": "Conversions at each hand-over volume (sales capacity)",
+}
 
 
 @dataclass

@@ -235,6 +235,30 @@ def print_metrics(metrics: pd.DataFrame) -> None:
     console.print(summary)
 
 
+def print_capacity(comparison) -> None:
+    """The models at equal hand-over volume (a training run with a sales capacity)."""
+    from leadscore.modeling.compare import MODEL_TITLES
+
+    what_if = comparison.capacity
+    table = Table(
+        title=f"At a sales capacity of {what_if.sales_capacity:g} leads a week "
+        f"(test period: {what_if.weeks:.1f} weeks)"
+    )
+    for column in ("model", "threshold", "MQLs / week", "conversions / week", "precision"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    table.add_column("recall", justify="right")
+    for _, row in what_if.table.iterrows():
+        table.add_row(
+            MODEL_TITLES.get(row["model"], row["model"]),
+            f"{row['threshold']:.4g}",
+            f"{row['mqls_per_week']:.1f}",
+            f"{row['conversions_per_week']:.2f}",
+            f"{row['precision']:.3f}",
+            f"{row['recall']:.3f}",
+        )
+    console.print(table)
+
+
 def print_audit(audit: pd.DataFrame, flags: Mapping[str, str]) -> None:
     """The leakage audit in a few lines: the flagged columns' advice, or the strongest column."""
     flagged = audit[audit["flagged"]]
@@ -283,6 +307,8 @@ def print_training(done: Training, flags: Mapping[str, str]) -> None:
     for line in result.fitted_rows.values():
         say(f"  {line}")
     print_metrics(result.metrics)
+    if result.capacity is not None:
+        print_capacity(result)
     warn(in_cli_terms(w, flags) for w in result.warnings)
     if result.audit is not None:
         print_audit(result.audit, flags)
@@ -322,9 +348,10 @@ def print_scoring(done: Scoring, flags: Mapping[str, str]) -> None:
         console.print(f"{done.n_accounts:,} accounts in {done.accounts}.")
 
 
-def print_run_comparison(done: RunComparison) -> None:
-    """What ``leadscore compare`` found: ranking, the rules that moved most, the what-if."""
-    warn(done.warnings)
+def print_run_comparison(done: RunComparison, flags: Mapping[str, str] | None = None) -> None:
+    """What ``leadscore compare`` found: ranking, the rules that moved most, the what-if;
+    library text in the command's ``flags``."""
+    warn(in_cli_terms(w, flags or {}) for w in done.warnings)
     result, run_id = done.result, done.run.run_id
     console.print(
         f"Run {run_id}: test cutoff {done.split.test:%Y-%m-%d}, "
@@ -344,6 +371,8 @@ def print_run_comparison(done: RunComparison) -> None:
         ),
     )
     print_frame("What if: MQLs at the same threshold on the held-out leads", result.what_if)
+    if result.capacity is not None:
+        print_capacity(result)
     console.print(f"Wrote {', '.join(str(p) for p in done.files.values())}.")
     if done.logged is not None:
         console.print(f"Logged to MLflow run {run_id} (artifacts/{done.logged}).")

@@ -264,6 +264,7 @@ def compare_training_table(
     points: str | Path | PointsSheet | None = None,
     tune: bool = False,
     oracle: pd.DataFrame | None = None,
+    sales_capacity: float | None = None,
 ) -> Comparison:
     """The three models on a training table, as ``leadscore train`` compares them.
 
@@ -279,6 +280,7 @@ def compare_training_table(
         oracle=oracle,
         tune=tune,
         families=_families(features),
+        sales_capacity=sales_capacity,
     )
 
 
@@ -306,6 +308,7 @@ def train(
     name: str | None = None,
     training_table: str | Path | None = None,
     sample: float | None = None,
+    sales_capacity: float | None = None,
     engine: str = "duckdb",
     spark_master: str = "local[*]",
     on_step: Step | None = None,
@@ -324,6 +327,11 @@ def train(
     ``spark_master``), or read from ``training_table``, one that ``build_features`` (any engine)
     wrote; for a table larger than memory, ``sample`` keeps that share of its leads
     (:func:`leadscore.features.store.load_training_table`).
+
+    ``sales_capacity`` (leads sales can work per week) sets each model's MQL threshold to hand
+    over that many, compares the models at that volume and stores the thresholds with the
+    registered model, whose scores then mark ``is_mql`` by it
+    (:mod:`leadscore.modeling.capacity`).
 
     Raises
     ------
@@ -377,6 +385,10 @@ def train(
         raise LeadscoreError(
             f"{' and '.join(clashing)}: a `training_table` was built with its own; leave them out."
         )
+    if sales_capacity is not None:
+        from leadscore.modeling.capacity import check_sales_capacity
+
+        sales_capacity = check_sales_capacity(sales_capacity)
     if track:
         connect()  # a tracking store that cannot be used fails now, not after the work
     if table is not None:
@@ -393,6 +405,7 @@ def train(
             points=points,
             tune=tune,
             step=step,
+            sales_capacity=sales_capacity,
         )
     else:
         if training_table is not None:
@@ -402,7 +415,9 @@ def train(
             step(f"read {training_table}")
         else:
             features = _engine(engine, spark_master)
-        fitted = _fit_events(data, cutoffs, horizon_days, points, settings, tune, step, features)
+        fitted = _fit_events(
+            data, cutoffs, horizon_days, points, settings, tune, step, features, sales_capacity
+        )
     return _finish(fitted, out_dir, metrics_out, track, promote, name, step)
 
 
@@ -421,7 +436,9 @@ class _Fitted:
     typing: FlatTyping | None = None
 
 
-def _fit_events(data, cutoffs, horizon_days, points, settings, tune, step, source) -> _Fitted:
+def _fit_events(
+    data, cutoffs, horizon_days, points, settings, tune, step, source, sales_capacity=None
+) -> _Fitted:
     """Fit on the training table of ``data`` built by the engine ``source``, or on ``source``,
     a training table read from a file (its own cutoffs, horizon and settings)."""
     from leadscore.features.pipeline import build_training_table, parse_cutoffs
@@ -455,7 +472,9 @@ def _fit_events(data, cutoffs, horizon_days, points, settings, tune, step, sourc
         from leadscore.synthetic import conversion_probability
 
         oracle = conversion_probability(data, features.cutoffs, horizon_days)
-    comparison = compare_training_table(features, points=sheet, tune=tune, oracle=oracle)
+    comparison = compare_training_table(
+        features, points=sheet, tune=tune, oracle=oracle, sales_capacity=sales_capacity
+    )
     step("trained the three models")
     return _Fitted(
         comparison,
@@ -482,6 +501,7 @@ def _fit_flat(
     points: str | Path | None,
     tune: bool,
     step: Step,
+    sales_capacity: float | None = None,
 ) -> _Fitted:
     from leadscore.flat_table import NumberOutOfRangeError, load_flat_table
     from leadscore.modeling.compare import compare_flat
@@ -502,7 +522,11 @@ def _fit_flat(
     step(f"read {path}")
     try:
         comparison = compare_flat(
-            flat, sheet=points, leakage_threshold=leakage_threshold, tune=tune
+            flat,
+            sheet=points,
+            leakage_threshold=leakage_threshold,
+            tune=tune,
+            sales_capacity=sales_capacity,
         )
     except NumberOutOfRangeError as exc:  # it names the column; the file is said here
         raise LeadscoreError(f"{path}: {exc}") from None
@@ -904,6 +928,7 @@ def compare_run(
     settings: str | Path | None = None,
     out_dir: str | Path = config.REPORTS_DIR,
     track: bool = True,
+    sales_capacity: float | None = None,
     on_step: Step | None = None,
 ) -> RunComparison:
     """Learned versus hand-set point weights of a training run, with what-if grading.
@@ -912,14 +937,22 @@ def compare_run(
     settings (other ``settings`` are an error), its tested LightGBM model is rebuilt, and the
     points sheet (the run's own, or ``points`` as a what-if) is compared on the held-out leads.
     The files go to ``out_dir`` and, with ``track``, to the run's ``compare/`` folder.
+
+    ``sales_capacity`` (default: the run's own, if it was trained with one) adds the models at
+    equal hand-over volume; the test cutoff's weeks are the run's, or for a run trained without
+    a capacity its cutoff cadence measured on its training cutoffs
+    (:mod:`leadscore.modeling.capacity`).
     """
     from leadscore.features.pipeline import build_training_table
     from leadscore.modeling.bundle import model_settings
+    from leadscore.modeling.capacity import cadence_days, check_sales_capacity, period_weeks
     from leadscore.modeling.points_comparison import compare_points
     from leadscore.modeling.tracking import load_model, training_run
 
     step = on_step or _quiet
     out_dir = Path(out_dir)
+    if sales_capacity is not None:
+        sales_capacity = check_sales_capacity(sales_capacity)
     check_distinct_outputs(  # before any work, as train and score do
         {f"`out_dir`'s {name}": path for name, path in points_comparison_outputs(out_dir).items()},
         inputs={"`data`": data, "`points`": points, "`settings`": settings},
@@ -946,7 +979,15 @@ def compare_run(
             "differs): the figures below describe this data, and are not logged to the run."
         )
     hand_set = points if points is not None else loaded.sheet  # another sheet: a what-if
-    result = compare_points(table.frame, split, loaded.model, sheet=hand_set)
+    capacity = sales_capacity if sales_capacity is not None else info.sales_capacity
+    weeks = info.capacity_weeks
+    if capacity is not None and weeks is None:
+        weeks = period_weeks([split.test], cadence_days(split.train))
+    result = compare_points(
+        table.frame, split, loaded.model, sheet=hand_set, sales_capacity=capacity, weeks=weeks
+    )
+    if result.capacity is not None:
+        warnings += result.capacity.warnings
     files = write_points_comparison(result, out_dir)
     logged = log_points_comparison(info.run_id, files) if track and not other_data else None
     return RunComparison(info, split, result, files, logged, warnings)

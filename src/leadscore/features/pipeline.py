@@ -250,7 +250,7 @@ def _build(
                 frame = rows.drop(LABEL) if horizon_days is None else rows
                 frame = frame.localCheckpoint(eager=True)
             else:
-                frame = _collected(rows.toArrow().to_pandas(), settings, behaviour_columns)
+                frame = _collected(rows.toArrow().to_pandas())
         else:
             frame = runner.arrow(joined_sql(behaviour_columns)).to_pandas()
             step("joined features")
@@ -484,7 +484,7 @@ def table_schema(behaviour_columns: list[Feature]) -> pa.Schema:
     return pa.schema(fields)
 
 
-def _collected(frame: pd.DataFrame, settings: Settings, behaviour_columns: list[Feature]):
+def _collected(frame: pd.DataFrame) -> pd.DataFrame:
     """A table collected from Spark with the dtypes of the DuckDB path's table."""
     kinds = {f.name: f.kind for f in EXPLICIT_FEATURES}
     for column in frame.columns:

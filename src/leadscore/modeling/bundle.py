@@ -5,7 +5,8 @@ A bundle is a folder of three files:
 - ``lightgbm.txt``: LightGBM's own text model (the trees, full precision);
 - ``bundle.json``: the rest as plain JSON: the features and category vocabularies, the Platt
   calibration, the flat-table column types, the drift reference, the feature settings and points
-  sheet the model was trained with, the horizon, and the model's name, version and run id;
+  sheet the model was trained with, the horizon, the sales capacity and MQL threshold (a
+  model trained with one), and the model's name, version and run id;
 - ``manifest.json``: the SHA-256 of the two files above.
 
 Pickle is never used: unpickling runs whatever code the file names, so a model folder someone
@@ -76,6 +77,8 @@ class LoadedModel:
 
     ``settings`` and ``sheet`` are the feature settings and points sheet of the training run
     (None for a model from before bundles, or a flat-table model trained without a sheet).
+    ``mql_threshold`` is the probability from which a lead is an MQL, set by the
+    ``sales_capacity`` (leads a week) of the training run (None: the points sheet decides).
     """
 
     model: LightGBMModel
@@ -88,6 +91,8 @@ class LoadedModel:
     sheet: PointsSheet | None = None
     horizon_days: int | None = None
     name: str = "leadscore"
+    sales_capacity: float | None = None
+    mql_threshold: float | None = None
 
 
 class TrainedWithOtherError(LeadscoreError):
@@ -594,6 +599,8 @@ def write_bundle(folder: str | Path, loaded: LoadedModel) -> Path:
         "drift_reference": to_json(loaded.reference),
         "settings": to_json(_file_name_only(loaded.settings)),
         "points_sheet": to_json(_file_name_only(loaded.sheet)),
+        "sales_capacity": loaded.sales_capacity,
+        "mql_threshold": loaded.mql_threshold,
     }
     contents = {
         MODEL_FILE: _trees(loaded.model).encode("utf-8"),
@@ -726,6 +733,9 @@ def read_bundle(folder: str | Path, source: str | None = None) -> LoadedModel:
             sheet=from_json(metadata["points_sheet"]),
             horizon_days=metadata["horizon_days"],
             name=metadata["model_name"],
+            # Bundles written before capacity thresholds have neither: the sheet decides.
+            sales_capacity=_number_or_none(metadata.get("sales_capacity")),
+            mql_threshold=_number_or_none(metadata.get("mql_threshold")),
         )
     except _ForeignTreesError as problem:
         raise LeadscoreError(
@@ -738,6 +748,15 @@ def read_bundle(folder: str | Path, source: str | None = None) -> LoadedModel:
             f"({type(exc).__name__}); it was written by another leadscore version? "
             f"{_EXPORT_ADVICE}"
         ) from None
+
+
+def _number_or_none(value: Any) -> float | None:
+    """A bundle's number, or None; anything else is no bundle leadscore wrote."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError("a threshold is not a number")
+    return float(value)
 
 
 def model_settings(loaded: LoadedModel, given: str | Path | None = None) -> Settings:

@@ -39,6 +39,15 @@ from sklearn.metrics import log_loss
 
 from leadscore.errors import LeadscoreError
 from leadscore.flat_table import FlatTable, TableTyper, flat_split
+from leadscore.modeling.capacity import (
+    CapacityWhatIf,
+    cadence_days,
+    capacity_threshold,
+    check_sales_capacity,
+    equal_volume,
+    period_weeks,
+    span_weeks,
+)
 from leadscore.modeling.drift import DriftReference
 from leadscore.modeling.evaluate import evaluate, grade_table, top_k
 from leadscore.modeling.explain import family_groups, grouped_contributions, importance
@@ -99,6 +108,11 @@ class Comparison:
     fitted_rows: dict[str, str] = field(default_factory=dict)
     #: Drift between the parts of the split (base rate, top features), for people.
     warnings: list[str] = field(default_factory=list)
+    #: With a sales capacity: the tested models at equal hand-over volume on the test rows.
+    capacity: CapacityWhatIf | None = None
+    #: With a sales capacity: the registered models' MQL thresholds (points for the sheets,
+    #: probability for LightGBM), set on the newest labelled rows.
+    mql_thresholds: dict[str, float] = field(default_factory=dict)
 
     @property
     def held_out(self) -> str:
@@ -214,6 +228,7 @@ def compare_models(
     lightgbm: LightGBMModel | None = None,
     families: dict[str, str] | None = None,
     tune: bool = False,
+    sales_capacity: float | None = None,
 ) -> Comparison:
     """Train the three models on ``table`` and evaluate them on its latest cutoff.
 
@@ -236,12 +251,18 @@ def compare_models(
         Search LightGBM's parameters on the validation cutoff first
         (:func:`leadscore.modeling.train.tune_lightgbm`; it replaces ``lightgbm``);
         ``fitted_rows`` says what was chosen.
+    sales_capacity : float, optional
+        Leads sales can work per week: sets each model's MQL threshold to hand over that many
+        (:mod:`leadscore.modeling.capacity`; weeks counted by the table's cutoff cadence) and
+        compares the models at that volume (``capacity``, ``mql_thresholds``).
 
     Returns
     -------
     Comparison
         ``metrics`` has one row per model (see :func:`leadscore.modeling.evaluate.evaluate`).
     """
+    if sales_capacity is not None:
+        sales_capacity = check_sales_capacity(sales_capacity)
     split = time_split(table[CUTOFF].unique(), horizon_days)
     train, valid, test = split_table(table, split)
     tuning = {}
@@ -302,10 +323,27 @@ def compare_models(
         **tuning,
     }
     final_hand = PointsModel(hand.sheet_).fit(test, labels)
+    final_learned = LearnedPointsModel(hand.sheet_).fit(labelled, y)
+    capacity, thresholds = None, {}
+    if sales_capacity is not None:
+        weeks = period_weeks(test[CUTOFF], cadence_days(table[CUTOFF]))
+        tested_scores = {
+            "hand_set_points": hand_scores["points"].to_numpy(),
+            "learned_points": learned.points(test),
+            "lightgbm": probabilities["lightgbm"],
+        }
+        registered_scores = {
+            "hand_set_points": tested_scores["hand_set_points"],  # same points, same sheet
+            "learned_points": final_learned.points(test),
+            "lightgbm": fits.final.predict_proba(test)[:, 1],
+        }
+        capacity, thresholds = _capacity(
+            labels, tested_scores, registered_scores, weeks, sales_capacity
+        )
     return Comparison(
         models={
             "hand_set_points": final_hand,
-            "learned_points": LearnedPointsModel(hand.sheet_).fit(labelled, y),
+            "learned_points": final_learned,
             "lightgbm": fits.final,
         },
         metrics=metrics,
@@ -332,7 +370,10 @@ def compare_models(
                 "test": labels,
             },
             reference.compare(test),
-        ),
+        )
+        + (capacity.warnings if capacity is not None else []),
+        capacity=capacity,
+        mql_thresholds=thresholds,
     )
 
 
@@ -344,6 +385,7 @@ def compare_flat(
     seed: int = 0,
     leakage_threshold: float = DEFAULT_THRESHOLD,
     tune: bool = False,
+    sales_capacity: float | None = None,
 ) -> Comparison:
     """Train and evaluate on one flat export (``leadscore train --table``).
 
@@ -363,6 +405,9 @@ def compare_flat(
     tune : bool
         Search LightGBM's parameters on the validation rows first
         (:func:`leadscore.modeling.train.tune_lightgbm`).
+    sales_capacity : float, optional
+        Leads sales can work per week, as for :func:`compare_models`; the test rows' weeks are
+        counted from their first to their last day of the time column (tables with one only).
 
     Returns
     -------
@@ -374,9 +419,17 @@ def compare_flat(
     ------
     LeadscoreError
         When typing leaves no column to learn from (the message says why each was dropped),
-        or ``leakage_threshold`` is no ROC AUC above 0.5.
+        or ``leakage_threshold`` is no ROC AUC above 0.5, or ``sales_capacity`` is given for
+        a table without a time column (no weeks to count) or is no number above 0.
     """
     check_threshold(leakage_threshold, "`leakage_threshold`")  # before the costly typing
+    if sales_capacity is not None:
+        sales_capacity = check_sales_capacity(sales_capacity)
+        if table.times is None:
+            raise LeadscoreError(
+                f"{table.path}: `sales_capacity` counts leads per week, and the table has no "
+                "time column: give `time_col`, the column saying when each lead was created."
+            )
     split = flat_split(table, seed=seed)
     typer = table.typer().fit(table.frame.iloc[split.train])
     if not typer.kinds_:
@@ -428,9 +481,12 @@ def compare_flat(
         clone(lightgbm) if lightgbm is not None else LightGBMModel(), X, y, parts, table.times
     )
     seen = np.sort(np.concatenate([split.train, split.valid]))
-    tested["learned_points"] = BinningScorecard().fit(X.iloc[seen], y[seen])
+    # the card chooses its strength on its newest rows, as LightGBM stops early on them
+    times = None if table.times is None else table.times.dt.tz_localize(None).to_numpy()
+    seen_times = None if times is None else times[seen]
+    tested["learned_points"] = BinningScorecard().fit(X.iloc[seen], y[seen], times=seen_times)
     tested["lightgbm"] = fits.tested
-    models["learned_points"] = BinningScorecard().fit(X, y)
+    models["learned_points"] = BinningScorecard().fit(X, y, times=times)
     models["lightgbm"] = fits.final
     shap_importance, reference = _explanations(fits.tested, X.iloc[seen], test, None)
     for name in ("learned_points", "lightgbm"):
@@ -463,6 +519,25 @@ def compare_flat(
         **tuning,
     }
     card = models["learned_points"]
+    capacity, thresholds = None, {}
+    if sales_capacity is not None:
+        weeks = span_weeks(table.times.to_numpy()[split.test])
+        tested_scores = {
+            **({"hand_set_points": extra["points"]} if "points" in extra else {}),
+            "learned_points": probabilities["learned_points"],
+            "lightgbm": probabilities["lightgbm"],
+        }
+        registered_scores = {
+            name: (
+                tested_scores[name]
+                if name == "hand_set_points"  # fixed points: the same scores
+                else models[name].predict_proba(test)[:, 1]
+            )
+            for name in tested_scores
+        }
+        capacity, thresholds = _capacity(
+            labels, tested_scores, registered_scores, weeks, sales_capacity
+        )
     return Comparison(
         models=models,
         metrics=metrics,
@@ -493,8 +568,28 @@ def compare_flat(
         warnings=split_warnings(
             {"training": y_train, "validation": y_valid, "test": labels},
             reference.compare(test),
-        ),
+        )
+        + (capacity.warnings if capacity is not None else []),
+        capacity=capacity,
+        mql_thresholds=thresholds,
     )
+
+
+def _capacity(
+    labels: np.ndarray,
+    tested: dict[str, np.ndarray],
+    registered: dict[str, np.ndarray],
+    weeks: float,
+    sales_capacity: float,
+) -> tuple[CapacityWhatIf, dict[str, float]]:
+    """The tested models at equal volume on the test rows, and the registered models'
+    thresholds: they score new leads, so their thresholds come from their own scores of the
+    newest labelled leads (no label sets a threshold)."""
+    what_if = equal_volume(labels, tested, weeks, sales_capacity)
+    thresholds = {
+        name: capacity_threshold(score, weeks, sales_capacity) for name, score in registered.items()
+    }
+    return what_if, thresholds
 
 
 def _tuning(search) -> str:
@@ -544,6 +639,8 @@ def metrics_json(comparison: Comparison, mlflow_run_id: str | None = None) -> di
         "n_test": n_test,
         "mlflow_run_id": mlflow_run_id,
     }
+    if comparison.capacity is not None:
+        out["capacity"] = capacity_json(comparison)
     if comparison.audit is not None:
         audit = comparison.audit
         out["leakage_audit"] = {
@@ -551,3 +648,25 @@ def metrics_json(comparison: Comparison, mlflow_run_id: str | None = None) -> di
             "roc_auc": dict(zip(audit["feature"], audit["roc_auc"].astype(float), strict=True)),
         }
     return out
+
+
+def capacity_json(comparison: Comparison) -> dict:
+    """The equal-volume what-if of a comparison with a sales capacity, for the metrics file.
+
+    ``sales_capacity`` (leads per week), ``weeks`` of the test rows, ``models``: per model its
+    what-if threshold, ``mqls_per_week``, ``conversions_per_week``, ``precision``, ``recall``;
+    ``registered_thresholds``: the thresholds the registered models score with.
+    """
+    what_if = comparison.capacity
+    table = what_if.table.set_index("model")
+    return {
+        "sales_capacity": what_if.sales_capacity,
+        "weeks": what_if.weeks,
+        "models": {
+            _JSON_NAMES[name]: {k: float(v) for k, v in row.items() if pd.notna(v)}
+            for name, row in table.drop(columns="mqls").iterrows()
+        },
+        "registered_thresholds": {
+            _JSON_NAMES[name]: value for name, value in comparison.mql_thresholds.items()
+        },
+    }

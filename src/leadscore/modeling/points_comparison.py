@@ -10,7 +10,9 @@ For a training run (by default the champion's), on the run's own time split:
   features the rule reads, on the held-out leads;
 - *what if*: how many MQLs each sheet would have produced on the held-out leads at the same
   threshold, and how many of the eventual conversions they hold (and LightGBM's top leads, as
-  many as the hand-set MQLs, for reference).
+  many as the hand-set MQLs, for reference);
+- with a sales capacity, the three models at equal hand-over volume
+  (:func:`leadscore.modeling.capacity.equal_volume`).
 
 Examples
 --------
@@ -31,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from leadscore.modeling.capacity import CapacityWhatIf, equal_volume
 from leadscore.modeling.evaluate import grade_table, top_k
 from leadscore.modeling.explain import contributions
 from leadscore.modeling.points import PointsModel, PointsSheet
@@ -53,6 +56,8 @@ class PointsComparison:
     what_if: pd.DataFrame
     test_scores: pd.DataFrame
     grades: pd.DataFrame
+    #: With a sales capacity: the models at equal hand-over volume on the held-out leads.
+    capacity: CapacityWhatIf | None = None
 
 
 def rule_importance(model: LightGBMModel, X: pd.DataFrame, sheet: PointsSheet) -> pd.Series:
@@ -90,6 +95,8 @@ def compare_points(
     split: TimeSplit,
     model: LightGBMModel,
     sheet: str | PointsSheet | None = None,
+    sales_capacity: float | None = None,
+    weeks: float | None = None,
 ) -> PointsComparison:
     """The points sheet, rule importance and what-if grading on ``split``'s held-out leads.
 
@@ -103,6 +110,9 @@ def compare_points(
         The run's LightGBM model.
     sheet : path or PointsSheet, optional
         The hand-set sheet (default: the shipped one).
+    sales_capacity, weeks : float, optional
+        Leads sales can work per week, and the weeks the test cutoff covers
+        (:func:`leadscore.modeling.capacity.period_weeks`): adds ``capacity``.
     """
     train, valid, test = split_table(table, split)
     labelled = pd.concat([train, valid, test], ignore_index=True)
@@ -132,9 +142,18 @@ def compare_points(
         learned_points=learned.points(test),
         grade=hand_scores["grade"].to_numpy(),
     )
+    capacity = None
+    if sales_capacity is not None:
+        scores = {
+            "hand_set_points": test_scores["points"].to_numpy(),
+            "learned_points": test_scores["learned_points"].to_numpy(),
+            "lightgbm": probability,
+        }
+        capacity = equal_volume(labels, scores, weeks, sales_capacity)
     return PointsComparison(
         sheet=points_sheet,
         what_if=what_if_table(labels, handed),
         test_scores=test_scores.reset_index(drop=True),
         grades=grade_table(labels, hand_scores["grade"].to_numpy()),
+        capacity=capacity,
     )

@@ -6,8 +6,10 @@ Output columns, one row per lead:
 - ``lead_id``, ``account_id``, ``as_of``, ``model_version``;
 - ``probability``: calibrated probability of converting within the model's horizon;
 - ``score``: 1-99, the lead's percentile among the leads scored in this run (99: top 1 %);
-- ``points``, ``fit_grade`` (A-D), ``engagement_grade`` (1-4), ``grade`` (A1 best),
-  ``is_mql``: the hand-set points sheet, as marketing knows it;
+- ``points``, ``fit_grade`` (A-D), ``engagement_grade`` (1-4), ``grade`` (A1 best): the
+  hand-set points sheet, as marketing knows it; ``is_mql``: the sheet's MQL threshold, or, for
+  a model trained with a sales capacity (``leadscore train --sales-capacity``), the model's
+  probability at or above the capacity threshold it carries (``LoadedModel.mql_threshold``);
 - ``rank`` (1: highest probability; ties by lead id) and ``priority`` by rank percentile:
   *very high* the top 5 %, *high* the next 15 % (to 20 %), *medium* the next 30 % (to 50 %),
   *low* the rest (:data:`PRIORITY_BANDS`); leads of equal probability share the band of the
@@ -222,7 +224,13 @@ def score_leads(
         version=loaded.version,
         probability=probability,
         score=score,
-        points=points_columns(features, sheet, flat=typer is not None),
+        points=points_columns(
+            features,
+            sheet,
+            flat=typer is not None,
+            probability=probability,
+            mql_threshold=loaded.mql_threshold,
+        ),
         rank=rank,
         priority=priority_of_probability(probability),
         reasons=reason_columns(
@@ -275,18 +283,28 @@ def scores_frame(
 
 
 def points_columns(
-    features: pd.DataFrame, sheet: str | Path | PointsSheet | None, *, flat: bool = False
+    features: pd.DataFrame,
+    sheet: str | Path | PointsSheet | None,
+    *,
+    flat: bool = False,
+    probability: np.ndarray | None = None,
+    mql_threshold: float | None = None,
 ) -> pd.DataFrame:
     """The hand-set points sheet's :data:`POINTS_COLUMNS` of each row (points to 0.1).
 
     A flat table gets them only with a ``sheet`` (empty columns otherwise); event data gets
-    the shipped sheet by default.
+    the shipped sheet by default. With an ``mql_threshold`` (a model trained with a sales
+    capacity), ``is_mql`` is ``probability`` at or above it instead of the sheet's threshold.
     """
     columns = list(POINTS_COLUMNS)
     if flat and sheet is None:
-        return pd.DataFrame({c: pd.NA for c in columns}, index=range(len(features)))
-    scores = PointsModel(sheet).score_frame(features)[columns].reset_index(drop=True)
-    return scores.assign(points=scores["points"].round(1))
+        scores = pd.DataFrame({c: pd.NA for c in columns}, index=range(len(features)))
+    else:
+        scores = PointsModel(sheet).score_frame(features)[columns].reset_index(drop=True)
+        scores = scores.assign(points=scores["points"].round(1))
+    if mql_threshold is not None:
+        scores["is_mql"] = np.asarray(probability) >= mql_threshold
+    return scores
 
 
 def explained_rows(rank: np.ndarray, explain: int | None) -> np.ndarray:

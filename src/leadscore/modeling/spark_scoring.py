@@ -107,6 +107,8 @@ class _Scorer:
     as_of: pd.Timestamp
     version: str
     explain: int | None
+    #: The model's capacity threshold: ``is_mql`` by probability (None: by the sheet).
+    mql_threshold: float | None = None
 
     def rows(self, batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         """What each lead's own features decide (:data:`_ROW_SCHEMA`): probability, points
@@ -115,11 +117,14 @@ class _Scorer:
             if batch.empty:
                 continue
             explained = np.full(len(batch), self.explain is None)
+            probability = predict_probability(self.model, batch)
             yield pd.concat(
                 [
                     batch[[LEAD_ID, ACCOUNT_ID]].reset_index(drop=True),
-                    pd.DataFrame({"probability": predict_probability(self.model, batch)}),
-                    points_columns(batch, self.sheet),
+                    pd.DataFrame({"probability": probability}),
+                    points_columns(
+                        batch, self.sheet, probability=probability, mql_threshold=self.mql_threshold
+                    ),
                     self._reasons(batch, explained),
                 ],
                 axis=1,
@@ -221,6 +226,7 @@ def score_on_spark(
         as_of,
         loaded.version,
         explain,
+        loaded.mql_threshold,
     )
     shipped = _ship(features.sparkSession, scorer)
     keyed = features.select(

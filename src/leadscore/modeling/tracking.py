@@ -381,6 +381,7 @@ def log_comparison(
                 "features": len(model.features_),
                 "points_sheet": hand.sheet_.source if hand is not None else "none",
                 **({"horizon_days": horizon_days} if horizon_days is not None else {}),
+                **_capacity_params(comparison),
             }
         )
         version_tags = {"mode": mode, "target": target, "schema_hash": schema_hash(schema)}
@@ -403,6 +404,13 @@ def log_comparison(
             for metric, value in row.items()
             if pd.notna(value)
         }
+        if comparison.capacity is not None:  # the models at equal hand-over volume
+            metrics |= {
+                f"capacity.{row['model']}.{key}": float(row[key])
+                for _, row in comparison.capacity.table.iterrows()
+                for key in ("mqls_per_week", "conversions_per_week", "precision", "recall")
+                if pd.notna(row[key])
+            }
         mlflow.log_metrics(metrics)
         log_files(files, run.info.run_id)
         with tempfile.TemporaryDirectory() as tmp:
@@ -443,6 +451,17 @@ def log_comparison(
     if promoted:
         client.set_registered_model_alias(name, CHAMPION, version)
     return Registration(run.info.run_id, name, version, promoted, why)
+
+
+def _capacity_params(comparison: Comparison) -> dict[str, str]:
+    """The sales capacity and the registered models' MQL thresholds, as MLflow parameters."""
+    if comparison.capacity is None:
+        return {}
+    return {
+        "sales_capacity": f"{comparison.capacity.sales_capacity:g}",
+        "capacity_weeks": repr(comparison.capacity.weeks),
+        **{f"mql_threshold.{name}": repr(t) for name, t in comparison.mql_thresholds.items()},
+    }
 
 
 def log_files(files: Mapping[str, Path | pd.DataFrame], run_id: str) -> None:
@@ -597,6 +616,8 @@ def _log_bundle(
         sheet=hand.sheet_ if hand is not None else None,
         horizon_days=horizon_days,
         name=name,
+        sales_capacity=comparison.capacity.sales_capacity if comparison.capacity else None,
+        mql_threshold=comparison.mql_thresholds.get("lightgbm"),
     )
     with tempfile.TemporaryDirectory() as tmp:
         folder = write_bundle(Path(tmp) / BUNDLE_ARTIFACT, loaded)
@@ -708,6 +729,10 @@ class TrainingRun:
     horizon_days: int
     inputs_hash: str
     ranking: pd.DataFrame
+    #: The sales capacity the run was trained with, and the weeks its test cutoff covers
+    #: (None for a run trained without one).
+    sales_capacity: float | None = None
+    capacity_weeks: float | None = None
 
 
 def find_run(run_id: str | None = None, name: str = MODEL_NAME):
@@ -757,6 +782,8 @@ def training_run(run_id: str | None = None, name: str = MODEL_NAME) -> TrainingR
         horizon_days=int(params["horizon_days"]),
         inputs_hash=tags.get("inputs_hash", ""),
         ranking=ranking,
+        sales_capacity=float(params["sales_capacity"]) if "sales_capacity" in params else None,
+        capacity_weeks=float(params["capacity_weeks"]) if "capacity_weeks" in params else None,
     )
 
 
