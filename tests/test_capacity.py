@@ -70,7 +70,7 @@ def test_the_curve_ends_with_every_lead_and_every_conversion() -> None:
 
 @pytest.mark.parametrize("value", [0, -3, "many", float("nan"), float("inf"), True, None])
 def test_a_capacity_that_is_no_positive_number_is_refused_by_name(value) -> None:
-    with pytest.raises(LeadscoreError, match=r"`sales_capacity` .*a number above 0"):
+    with pytest.raises(LeadscoreError, match=r"`sales_capacity` .*a finite number above 0"):
         check_sales_capacity(value)
 
 
@@ -80,3 +80,16 @@ def test_a_capacity_beyond_the_leads_there_are_hands_over_every_lead() -> None:
     assert what_if.table.loc[0, "mqls"] == 4
     assert "hands over every lead" in what_if.warnings[0]
     assert "`sales_capacity` 10" in what_if.warnings[0]
+
+
+def test_a_capacity_below_one_lead_in_the_period_and_a_period_under_a_week_are_warned() -> None:
+    labels = np.array([1, 0, 0, 0])
+    scores = {"m": np.array([0.9, 0.5, 0.2, 0.1])}
+    tiny = equal_volume(labels, scores, weeks=2.0, sales_capacity=1e-6)
+    assert tiny.table.loc[0, "mqls"] == 1
+    assert "less than one lead in the 2.0 weeks" in tiny.warnings[0]
+    short = equal_volume(labels, scores, weeks=0.5, sales_capacity=2)
+    assert short.warnings == [
+        "the period covers 3.5 days, less than a week: figures per week rest on a few days' leads."
+    ]
+    assert not equal_volume(labels, scores, weeks=2.0, sales_capacity=1).warnings

@@ -46,10 +46,11 @@ WEEK_DAYS = 7
 class CapacityWhatIf:
     """The models at equal hand-over volume (:func:`equal_volume`).
 
-    ``table`` has one row per model: ``threshold``, ``mqls`` (leads at or above it over the
-    period), ``mqls_per_week``, ``conversions_per_week``, ``precision``, ``recall``;
-    ``curve`` the conversions captured per week against the leads handed over per week, per
-    model (``model``, ``leads_per_week``, ``conversions_per_week``).
+    ``table`` has one row per model: ``sales_capacity`` and ``weeks`` (the question it
+    answers), ``threshold``, ``mqls`` (leads at or above it over the period),
+    ``mqls_per_week``, ``conversions_per_week``, ``precision``, ``recall``; ``curve`` the
+    conversions captured per week against the leads handed over per week, per model
+    (``model``, ``leads_per_week``, ``conversions_per_week``).
     """
 
     sales_capacity: float
@@ -77,7 +78,7 @@ def check_sales_capacity(value: object) -> float:
     >>> check_sales_capacity("many")
     Traceback (most recent call last):
     ...
-    leadscore.errors.LeadscoreError: `sales_capacity` 'many': give the leads sales can work per week, a number above 0.
+    leadscore.errors.LeadscoreError: `sales_capacity` 'many': give the leads sales can work per week, a finite number above 0.
     """  # noqa: E501
     number = None
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
@@ -86,7 +87,7 @@ def check_sales_capacity(value: object) -> float:
         shown = repr(value) if not isinstance(value, float) else f"{value:g}"
         raise LeadscoreError(
             f"`sales_capacity` {shown[:40]}: give the leads sales can work per week, "
-            "a number above 0."
+            "a finite number above 0."
         )
     return number
 
@@ -190,6 +191,8 @@ def equal_volume(
         rows.append(
             {
                 "model": name,
+                "sales_capacity": sales_capacity,  # the file says which capacity it answers
+                "weeks": weeks,
                 "threshold": threshold,
                 "mqls": int(chosen.sum()),
                 "mqls_per_week": chosen.sum() / weeks,
@@ -205,6 +208,16 @@ def equal_volume(
         warnings.append(
             f"`sales_capacity` {sales_capacity:g} leads a week is not below the "
             f"{available:,.1f} leads a week there are: the threshold hands over every lead."
+        )
+    elif sales_capacity * weeks < 1:
+        warnings.append(
+            f"`sales_capacity` {sales_capacity:g} leads a week is less than one lead in the "
+            f"{weeks:.1f} weeks of the period: the threshold hands over the top-scored lead(s)."
+        )
+    if weeks < 1:
+        warnings.append(
+            f"the period covers {weeks * WEEK_DAYS:.1f} days, less than a week: figures per "
+            "week rest on a few days' leads."
         )
     return CapacityWhatIf(
         sales_capacity=sales_capacity,

@@ -522,18 +522,16 @@ def compare_flat(
     capacity, thresholds = None, {}
     if sales_capacity is not None:
         weeks = span_weeks(table.times.to_numpy()[split.test])
+        # points sheets get thresholds in points, LightGBM in probability (as on event data)
         tested_scores = {
             **({"hand_set_points": extra["points"]} if "points" in extra else {}),
-            "learned_points": probabilities["learned_points"],
+            "learned_points": tested["learned_points"].points(test),
             "lightgbm": probabilities["lightgbm"],
         }
         registered_scores = {
-            name: (
-                tested_scores[name]
-                if name == "hand_set_points"  # fixed points: the same scores
-                else models[name].predict_proba(test)[:, 1]
-            )
-            for name in tested_scores
+            **({"hand_set_points": extra["points"]} if "points" in extra else {}),
+            "learned_points": models["learned_points"].points(test),
+            "lightgbm": models["lightgbm"].predict_proba(test)[:, 1],
         }
         capacity, thresholds = _capacity(
             labels, tested_scores, registered_scores, weeks, sales_capacity
