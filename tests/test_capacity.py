@@ -40,6 +40,11 @@ def test_weeks_are_cutoffs_times_the_cadence() -> None:
     test = pd.Series(pd.to_datetime(["2025-12-01"] * 500))
     assert period_weeks(test, 31) == pytest.approx(31 / 7)
     assert span_weeks(pd.to_datetime(["2025-03-01", "2025-03-14", "2025-03-07"])) == 2.0
+    # an unparseable date (NaT) in the export neither stretches nor breaks the period
+    undated = pd.Series(pd.to_datetime(["2025-03-01", None, "2025-03-14"], utc=True))
+    assert span_weeks(undated.to_numpy()) == 2.0
+    with pytest.raises(LeadscoreError, match="`sales_capacity` needs dated rows"):
+        span_weeks(pd.Series(pd.to_datetime([None, None], utc=True)).to_numpy())
     with pytest.raises(LeadscoreError, match="`sales_capacity` needs leads at two cutoffs"):
         cadence_days(pd.to_datetime(["2025-01-01", "2025-01-01"]))
 

@@ -116,8 +116,18 @@ def period_weeks(cutoffs: pd.Series | np.ndarray, cadence: float) -> float:
 
 
 def span_weeks(times: pd.Series | np.ndarray) -> float:
-    """Weeks from the first to the last day of ``times``, both days counted."""
+    """Weeks from the first to the last day of ``times``, both days counted; rows without a
+    time (an unparseable date in the export) do not stretch or shrink the period.
+
+    Raises
+    ------
+    LeadscoreError
+        When no row has a time.
+    """
     days = pd.to_datetime(np.asarray(times)).to_numpy(dtype="datetime64[D]")
+    days = days[~np.isnat(days)]
+    if not len(days):
+        raise LeadscoreError("`sales_capacity` needs dated rows to count weeks; none has a date.")
     return float((days.max() - days.min()).astype(int) + 1) / WEEK_DAYS
 
 
